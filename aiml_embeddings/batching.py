@@ -1,0 +1,71 @@
+"""Pure batch planning: which inputs travel together, within a model's limits.
+
+No tokenizer is fetched over the network: a conservative estimate from the
+UTF-8 length keeps every request under the per-request token cap, and a
+batch the server still finds too large is split by the client, not failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+BYTES_PER_TOKEN = 3
+"""English runs at about 4 UTF-8 bytes per token and CJK at about 3, so 3 over-counts safely."""
+
+MIN_SPLIT_INPUTS = 16
+"""Below this many inputs per request, more requests cost more round trips than they save."""
+
+
+def estimate_tokens(text: str) -> int:
+    """An upper-leaning token count, cheap enough to run on every input."""
+    return len(text.encode("utf-8")) // BYTES_PER_TOKEN + 1
+
+
+def plan_batches(
+    costs: Sequence[int],
+    *,
+    max_inputs: int,
+    max_tokens: int,
+    min_batches: int = 1,
+) -> list[range]:
+    """Contiguous ranges over ``costs`` that respect both caps.
+
+    Each range holds at most ``max_inputs`` items and at most ``max_tokens``
+    estimated tokens, unless it is a single item over the token cap on its
+    own (the server then decides). When the caps leave fewer batches than
+    ``min_batches`` (the concurrency), batches are made smaller so every
+    slot has work, but not below ``MIN_SPLIT_INPUTS`` inputs.
+    """
+    if max_inputs < 1 or max_tokens < 1:
+        raise ValueError("max_inputs and max_tokens must be positive")
+    n = len(costs)
+    if n == 0:
+        return []
+    spread = max(MIN_SPLIT_INPUTS, -(-n // max(1, min_batches)))
+    per_batch = min(max_inputs, spread)
+    batches: list[range] = []
+    start, tokens = 0, 0
+    for i, cost in enumerate(costs):
+        if i > start and (i - start >= per_batch or tokens + cost > max_tokens):
+            batches.append(range(start, i))
+            start, tokens = i, 0
+        tokens += cost
+    batches.append(range(start, n))
+    return batches
+
+
+def halves(batch: range) -> tuple[range, range]:
+    """Split a batch the server rejected as too large; both halves are non-empty."""
+    if len(batch) < 2:
+        raise ValueError("a single input cannot be split")
+    mid = batch.start + len(batch) // 2
+    return range(batch.start, mid), range(mid, batch.stop)
+
+
+def clip_to_tokens(text: str, tokens: int) -> str:
+    """Cut ``text`` so that ``estimate_tokens`` of the result is at most ``tokens``."""
+    budget = max(0, tokens - 1) * BYTES_PER_TOKEN
+    raw = text.encode("utf-8")
+    if len(raw) <= budget:
+        return text
+    return raw[:budget].decode("utf-8", errors="ignore")

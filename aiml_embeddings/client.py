@@ -1,0 +1,431 @@
+"""``EmbeddingsClient``: the one object both adapters delegate to.
+
+It owns the HTTP clients and the concurrency bound, so every request an
+instance makes, from however many threads or gathered coroutines, shares
+one pool and one limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any, Literal, overload
+
+import httpx
+from pydantic import SecretStr
+
+from . import __version__
+from .auth import authorization, resolve_base_url, resolve_key
+from .batching import estimate_tokens, plan_batches
+from .errors import AIMLEmbeddingsError, ConfigurationError, EmptyInputError, InputTooLongError
+from .inputs import EmptyPolicy, blank_positions, check_texts, clip_long
+from .models import DEFAULT_MODEL, Api, ModelSpec, get_model
+from .output import ListSink, NumpySink, Output, Sink
+from .retry import RetryPolicy
+from .roles import Purpose, Role, resolve_roles
+from .transport import Failure, Job, batch_flow, drive_async, drive_sync
+from .wire import CODECS
+
+ProgressCallback = Callable[[int], None]
+"""Called with the number of inputs each finished batch covered."""
+
+DEFAULT_MAX_CONCURRENCY = 8
+DEFAULT_TIMEOUT = 60.0
+
+
+@dataclass
+class _LoopState:
+    http: httpx.AsyncClient
+    slots: asyncio.Semaphore
+    owned: bool
+
+
+class EmbeddingsClient:
+    """Embeds lists of texts through the AI/ML API or Inworld, batched, concurrent and retried.
+
+    Settings are checked against the model when the client is built;
+    the key is looked up when the first request is made (so a client
+    rebuilt from settings picks it up from the environment).
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        api_key: str | SecretStr | None = None,
+        api: Api | None = None,
+        base_url: str | None = None,
+        dimensions: int | None = None,
+        batch_size: int | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        max_retries: int = 5,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        default_headers: Mapping[str, str] | None = None,
+        roles: Mapping[str, Role | Mapping[str, object]] | None = None,
+        empty_inputs: EmptyPolicy = "error",
+        truncate: bool = False,
+        http_client: httpx.Client | None = None,
+        http_async_client: httpx.AsyncClient | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        async_sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        self.spec: ModelSpec = get_model(model, api=api or "aimlapi")
+        if api is not None and api != self.spec.api:
+            raise ConfigurationError(f"model {model!r} is served by the {self.spec.api} API, not {api}", model=model)
+        _positive("max_concurrency", max_concurrency, model)
+        _positive("max_retries", max_retries + 1, model)
+        if batch_size is not None:
+            _positive("batch_size", batch_size, model)
+        if empty_inputs not in ("error", "zeros"):
+            raise ConfigurationError(f"empty_inputs must be 'error' or 'zeros', not {empty_inputs!r}", model=model)
+        self.dimensions = _check_dimensions(self.spec, dimensions)
+        self.roles = resolve_roles(self.spec, roles)
+        self.base_url = resolve_base_url(self.spec.api, base_url)
+        self.batch_size = batch_size
+        self.max_concurrency = max_concurrency
+        self.policy = retry_policy or RetryPolicy(max_retries=max_retries)
+        self.timeout = timeout if isinstance(timeout, httpx.Timeout) or timeout is None else httpx.Timeout(timeout)
+        self.default_headers = dict(default_headers or {})
+        self.empty_inputs: EmptyPolicy = empty_inputs
+        self.truncate = truncate
+        self._api_key = SecretStr(api_key) if isinstance(api_key, str) else api_key
+        self._sleep = sleep
+        self._async_sleep = async_sleep
+        self._injected_http = http_client
+        self._injected_async_http = http_async_client
+        self._init_runtime()
+
+    def _init_runtime(self) -> None:
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(self.max_concurrency)
+        self._http: httpx.Client | None = self._injected_http
+        self._pool: ThreadPoolExecutor | None = None
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
+
+    @property
+    def model(self) -> str:
+        return self.spec.id
+
+    @property
+    def dimension(self) -> int | None:
+        """The length of the vectors this client returns (None for an unknown model until it answers)."""
+        return self.dimensions or self.spec.dimension
+
+    def __repr__(self) -> str:
+        return (
+            f"EmbeddingsClient(model={self.model!r}, api={self.spec.api!r}, base_url={self.base_url!r}, "
+            f"dimensions={self.dimensions!r}, max_concurrency={self.max_concurrency}, "
+            f"max_retries={self.policy.max_retries})"
+        )
+
+    # --- pickling: settings travel, live clients and locks are rebuilt ------
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        for name in ("_lock", "_slots", "_http", "_pool", "_loops", "_injected_http", "_injected_async_http"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._injected_http = None
+        self._injected_async_http = None
+        self._init_runtime()
+
+    # --- public API ----------------------------------------------------------
+
+    @overload
+    def embed(
+        self,
+        texts: Iterable[str],
+        purpose: Purpose = ...,
+        *,
+        output: Literal["list"] = ...,
+        on_progress: ProgressCallback | None = ...,
+    ) -> list[list[float]]: ...
+
+    @overload
+    def embed(
+        self,
+        texts: Iterable[str],
+        purpose: Purpose = ...,
+        *,
+        output: Literal["numpy"],
+        on_progress: ProgressCallback | None = ...,
+    ) -> Any: ...
+
+    def embed(
+        self,
+        texts: Iterable[str],
+        purpose: Purpose = "document",
+        *,
+        output: Output = "list",
+        on_progress: ProgressCallback | None = None,
+    ) -> Any:
+        """Vectors for ``texts`` in input order, one per input; ``purpose`` picks the model's role."""
+        job, blanks = self._job(texts, purpose, output)
+        failures = self._run_sync(job, on_progress) if job.batches else []
+        return self._finish(job, blanks, failures)
+
+    @overload
+    async def aembed(
+        self,
+        texts: Iterable[str],
+        purpose: Purpose = ...,
+        *,
+        output: Literal["list"] = ...,
+        on_progress: ProgressCallback | None = ...,
+    ) -> list[list[float]]: ...
+
+    @overload
+    async def aembed(
+        self,
+        texts: Iterable[str],
+        purpose: Purpose = ...,
+        *,
+        output: Literal["numpy"],
+        on_progress: ProgressCallback | None = ...,
+    ) -> Any: ...
+
+    async def aembed(
+        self,
+        texts: Iterable[str],
+        purpose: Purpose = "document",
+        *,
+        output: Output = "list",
+        on_progress: ProgressCallback | None = None,
+    ) -> Any:
+        """The async twin of ``embed``: same batches, on the event loop, no thread hop."""
+        job, blanks = self._job(texts, purpose, output)
+        failures = await self._run_async(job, on_progress) if job.batches else []
+        return self._finish(job, blanks, failures)
+
+    def close(self) -> None:
+        """Close the HTTP clients this instance made (injected ones are the caller's)."""
+        with self._lock:
+            if self._http is not None and self._http is not self._injected_http:
+                self._http.close()
+            self._http = self._injected_http
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
+                self._pool = None
+
+    async def aclose(self) -> None:
+        state = self._loops.pop(asyncio.get_running_loop(), None)
+        if state is not None and state.owned:
+            await state.http.aclose()
+
+    def __enter__(self) -> EmbeddingsClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> EmbeddingsClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # --- one call ------------------------------------------------------------
+
+    def _job(self, texts: Iterable[str], purpose: Purpose, output: Output) -> tuple[Job, list[int]]:
+        spec = self.spec
+        if purpose not in self.roles:
+            raise ConfigurationError(f"purpose must be 'document' or 'query', not {purpose!r}", model=spec.id)
+        if output not in ("list", "numpy"):
+            raise ConfigurationError(f"output must be 'list' or 'numpy', not {output!r}", model=spec.id)
+        items = check_texts(texts, spec.id)
+        blanks = blank_positions(items, spec.id, self.empty_inputs)
+        if blanks and self.dimension is None and len(blanks) == len(items):
+            raise EmptyInputError(
+                f"every input is blank and model {spec.id!r} is not in the registry, so the zero vector's "
+                "length is unknown; pass dimensions=... or remove the blank inputs",
+                model=spec.id,
+                failed_indices=blanks,
+            )
+        blank_set = set(blanks)
+        positions = [i for i in range(len(items)) if i not in blank_set] if blanks else list(range(len(items)))
+        role = self.roles[purpose]
+        sent = [role.prefix + items[i] for i in positions] if role.prefix else [items[i] for i in positions]
+        if self.truncate:
+            sent = clip_long(sent, spec)
+        sink: Sink = ListSink(len(items)) if output == "list" else NumpySink(len(items), self.dimension)
+        params: dict[str, object] = dict(role.params)
+        if self.dimensions is not None:
+            params["dimensions"] = self.dimensions
+        headers: dict[str, str] = {}
+        if sent:
+            key = resolve_key(spec.api, self._api_key, spec.id)
+            headers = {
+                "Authorization": authorization(spec.api, key),
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "User-Agent": f"aiml-embeddings/{__version__}",
+                **self.default_headers,
+            }
+        batches = plan_batches(
+            [estimate_tokens(t) for t in sent],
+            max_inputs=min(spec.max_inputs, self.batch_size or spec.max_inputs),
+            max_tokens=spec.max_tokens,
+            min_batches=self.max_concurrency,
+        )
+        codec = CODECS[spec.api]
+        job = Job(
+            spec=spec,
+            codec=codec,
+            url=self.base_url + codec.path,
+            headers=headers,
+            params=params,
+            texts=sent,
+            positions=positions,
+            batches=batches,
+            dimension=self.dimension,
+            policy=self.policy,
+            sink=sink,
+        )
+        return job, blanks
+
+    def _finish(self, job: Job, blanks: list[int], failures: list[Failure]) -> Any:
+        if blanks and job.dimension is not None:
+            job.sink.zeros(blanks, job.dimension)
+        if failures:
+            errors = [e for _, e in failures if e is not None]
+            primary = next((e for e in errors if not isinstance(e, InputTooLongError)), errors[0])
+            primary.failed_indices = tuple(sorted(i for part, _ in failures for i in job.indices(part)))
+            primary.partial = job.sink.partial()
+            raise primary
+        return job.sink.result()
+
+    # --- sync: a thread pool over one httpx.Client ---------------------------
+
+    def _sync_http(self) -> httpx.Client:
+        with self._lock:
+            if self._http is None:
+                self._http = httpx.Client(timeout=self.timeout, limits=_limits(self.max_concurrency))
+            return self._http
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="aiml-embeddings")
+            return self._pool
+
+    def _run_sync(self, job: Job, on_progress: ProgressCallback | None) -> list[Failure]:
+        http = self._sync_http()
+        abort = threading.Event()
+
+        def run(batch: range) -> list[Failure]:
+            with self._slots:
+                if abort.is_set():
+                    return [(batch, None)]
+                failures = drive_sync(batch_flow(job, batch), http, self.timeout, self._sleep)
+            if _fatal(failures):
+                abort.set()
+            return failures
+
+        if len(job.batches) == 1:
+            failures = run(job.batches[0])
+            _report(on_progress, job.batches[0])
+            return failures
+        futures = {self._executor().submit(run, batch): batch for batch in job.batches}
+        failures = []
+        try:
+            for future in as_completed(futures):
+                failures += future.result()
+                _report(on_progress, futures[future])
+        finally:
+            abort.set()  # an interrupted caller stops the batches not yet started
+        return failures
+
+    # --- async: one AsyncClient and one semaphore per event loop -------------
+
+    def _loop_state(self) -> _LoopState:
+        loop = asyncio.get_running_loop()
+        state = self._loops.get(loop)
+        if state is None:
+            owned = self._injected_async_http is None
+            http = self._injected_async_http or httpx.AsyncClient(
+                timeout=self.timeout, limits=_limits(self.max_concurrency)
+            )
+            state = _LoopState(http=http, slots=asyncio.Semaphore(self.max_concurrency), owned=owned)
+            self._loops[loop] = state
+        return state
+
+    async def _run_async(self, job: Job, on_progress: ProgressCallback | None) -> list[Failure]:
+        state = self._loop_state()
+        abort = asyncio.Event()
+
+        async def run(batch: range) -> list[Failure]:
+            async with state.slots:
+                if abort.is_set():
+                    return [(batch, None)]
+                failures = await drive_async(batch_flow(job, batch), state.http, self.timeout, self._async_sleep)
+            if _fatal(failures):
+                abort.set()
+            _report(on_progress, batch)
+            return failures
+
+        if len(job.batches) == 1:
+            return await run(job.batches[0])
+        tasks = [asyncio.ensure_future(run(batch)) for batch in job.batches]
+        try:
+            results = await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            raise
+        return [failure for batch_failures in results for failure in batch_failures]
+
+
+def _limits(concurrency: int) -> httpx.Limits:
+    return httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+
+def _fatal(failures: list[Failure]) -> bool:
+    """A failure that would hit every other batch too (auth, credits, outage), unlike one long input."""
+    return any(e is not None and not isinstance(e, InputTooLongError) for _, e in failures)
+
+
+def _report(on_progress: ProgressCallback | None, batch: range) -> None:
+    if on_progress is not None:
+        on_progress(len(batch))
+
+
+def _positive(name: str, value: int, model: str) -> None:
+    if not isinstance(value, int) or value < 1:
+        raise ConfigurationError(
+            f"{name} must be a positive whole number, not {value!r} (model {model!r})", model=model
+        )
+
+
+def _check_dimensions(spec: ModelSpec, dimensions: int | None) -> int | None:
+    if dimensions is None:
+        return None
+    if not isinstance(dimensions, int) or isinstance(dimensions, bool):
+        raise ConfigurationError(
+            f"dimensions must be a whole number, not {dimensions!r} (model {spec.id!r})", model=spec.id
+        )
+    if not spec.known:
+        return dimensions
+    if spec.dimensions is None:
+        raise ConfigurationError(
+            f"model {spec.id!r} does not accept dimensions; it always returns {spec.dimension} values. "
+            "Leave dimensions unset, or pick a model that accepts it (text-embedding-3-*, Google, Qwen)",
+            model=spec.id,
+        )
+    low, high = spec.dimensions
+    if not low <= dimensions <= high:
+        raise ConfigurationError(
+            f"dimensions={dimensions} is outside {low}..{high} for model {spec.id!r}", model=spec.id
+        )
+    return dimensions
+
+
+__all__ = ["EmbeddingsClient", "AIMLEmbeddingsError", "DEFAULT_MAX_CONCURRENCY", "DEFAULT_TIMEOUT"]

@@ -1,0 +1,72 @@
+"""Input checks and the policies for empty and over-long inputs.
+
+Everything here runs before the first request, so a bad list fails fast and
+names the offending position instead of costing a round trip.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Literal
+
+from .batching import clip_to_tokens, estimate_tokens
+from .errors import EmptyInputError, InputTypeError
+from .models import ModelSpec
+
+EmptyPolicy = Literal["error", "zeros"]
+"""``error``: raise before any request. ``zeros``: answer a zero vector without sending it."""
+
+logger = logging.getLogger("aiml_embeddings")
+
+
+def check_texts(texts: object, model: str) -> list[str]:
+    """A list of ``str`` or a ``TypeError`` naming the first bad position."""
+    if isinstance(texts, (str, bytes)):
+        raise InputTypeError(
+            f"expected a list of strings for model {model!r}, got a single {type(texts).__name__}; "
+            "wrap it in a list ([text]) or use the query method for one text",
+            model=model,
+        )
+    if not isinstance(texts, Iterable) or isinstance(texts, Mapping):
+        raise InputTypeError(
+            f"expected a list of strings for model {model!r}, got {type(texts).__name__}",
+            model=model,
+        )
+    out = list(texts)
+    for i, text in enumerate(out):
+        if not isinstance(text, str):
+            raise InputTypeError(
+                f"input {i} is {type(text).__name__}, not str, for model {model!r}; "
+                "every input must be a string (token IDs are not accepted by the AI/ML API)",
+                model=model,
+                failed_indices=[i],
+            )
+    return out
+
+
+def blank_positions(texts: list[str], model: str, policy: EmptyPolicy) -> list[int]:
+    """Positions of empty or whitespace-only inputs; raises under the ``error`` policy."""
+    blanks = [i for i, text in enumerate(texts) if not text.strip()]
+    if blanks and policy == "error":
+        raise EmptyInputError(
+            f"{len(blanks)} input(s) are empty or whitespace-only and model {model!r} cannot embed "
+            "them (the API rejects empty strings); remove them, or pass empty_inputs='zeros' "
+            "to get a zero vector in their place",
+            model=model,
+            failed_indices=blanks,
+        )
+    return blanks
+
+
+def clip_long(texts: list[str], spec: ModelSpec) -> list[str]:
+    """Client-side truncation to the model's context, for ``truncate=True``.
+
+    The estimate over-counts tokens, so a clipped input is always within the
+    context; the price is that some inputs lose a little more than needed.
+    """
+    clipped = [clip_to_tokens(t, spec.context) if estimate_tokens(t) > spec.context else t for t in texts]
+    cut = sum(1 for a, b in zip(texts, clipped, strict=False) if a is not b)
+    if cut:
+        logger.warning("truncated %d input(s) to the %d-token context of %r", cut, spec.context, spec.id)
+    return clipped

@@ -1,0 +1,80 @@
+"""Pure retry decisions: what is worth another try, and how long to wait first.
+
+One retry layer, here, and nowhere else: the httpx clients are built with
+no retries of their own, so a fault is never multiplied by stacked layers.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+RETRYABLE_STATUS = frozenset({408, 409, 429})
+NEVER_RETRY = frozenset({400, 401, 403, 404})
+
+_TOO_LARGE = re.compile(
+    r"too (many|large|long|big)|maximum|exceed|context length|max(imum)?[ _-]?(input|token|length|item|batch)|payload",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Jittered exponential backoff, capped; the defaults ride out a minute-long rate limit."""
+
+    max_retries: int = 5
+    initial: float = 0.5
+    factor: float = 2.0
+    cap: float = 20.0
+    retry_after_cap: float = 60.0
+
+    def delay(self, attempt: int, headers: Mapping[str, str] | None = None, rng: random.Random | None = None) -> float:
+        """Seconds to wait before retry number ``attempt + 1``.
+
+        A server's ``retry-after-ms`` or ``Retry-After`` wins (within
+        ``retry_after_cap``); otherwise full-range jitter between half and
+        all of the exponential step, so parallel batches do not retry in step.
+        """
+        hinted = retry_after(headers or {})
+        if hinted is not None:
+            return min(hinted, self.retry_after_cap)
+        step = min(self.cap, self.initial * self.factor**attempt)
+        return step * (0.5 + 0.5 * (rng or random).random())
+
+
+def is_retryable(status: int) -> bool:
+    if status in NEVER_RETRY:
+        return False
+    return status in RETRYABLE_STATUS or status >= 500
+
+
+def looks_too_large(status: int, message: str) -> bool:
+    """A rejection that a smaller batch may not get: 413, or a 400 that speaks of size."""
+    return status == 413 or (status in (400, 422) and bool(_TOO_LARGE.search(message)))
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """``retry-after-ms``, ``Retry-After`` in seconds, or ``Retry-After`` as an HTTP date."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    ms = lowered.get("retry-after-ms")
+    if ms is not None:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = lowered.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

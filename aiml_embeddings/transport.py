@@ -1,0 +1,230 @@
+"""One batch, start to end, written once for both sync and async.
+
+``batch_flow`` is a generator that yields what it needs done (send this
+request, sleep this long) and is sent back what happened. The retry,
+split and decode logic therefore exists once; ``drive_sync`` and
+``drive_async`` are the only places that touch the network or the clock.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from .batching import halves
+from .errors import (
+    AIMLEmbeddingsError,
+    APIConnectionError,
+    APITimeoutError,
+    InputTooLongError,
+    MalformedResponseError,
+    status_error,
+)
+from .models import ModelSpec
+from .output import Sink
+from .retry import RetryPolicy, is_retryable, looks_too_large
+from .wire import Codec, RawVector
+from .wire.base import dimension_of
+
+logger = logging.getLogger("aiml_embeddings")
+
+
+@dataclass(frozen=True)
+class Send:
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+Action = Send | Sleep
+Reply = httpx.Response | httpx.RequestError | None
+Failure = tuple[range, AIMLEmbeddingsError | None]
+"""A batch that did not finish, with its error (None: never started, another batch failed first)."""
+
+
+@dataclass(frozen=True)
+class _TooLarge:
+    message: str
+    status: int
+    request_id: str | None
+
+
+@dataclass
+class Job:
+    """Everything one ``embed`` call needs, computed once before the first request."""
+
+    spec: ModelSpec
+    codec: Codec
+    url: str
+    headers: dict[str, str]
+    params: dict[str, object]
+    texts: list[str]
+    positions: list[int]
+    batches: list[range]
+    dimension: int | None
+    policy: RetryPolicy
+    sink: Sink
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def indices(self, part: range) -> list[int]:
+        return [self.positions[i] for i in part]
+
+    def check(self, vectors: list[RawVector]) -> None:
+        """Every vector has the expected length; an unknown model's first answer sets it."""
+        with self._lock:
+            if self.dimension is None and vectors:
+                self.dimension = dimension_of(vectors[0])
+            expected = self.dimension
+        for vector in vectors:
+            if dimension_of(vector) != expected:
+                raise MalformedResponseError(
+                    f"model {self.spec.id!r} returned a vector of {dimension_of(vector)} values, expected {expected}",
+                    model=self.spec.id,
+                )
+
+
+Flow = Generator[Action, Reply, list[Failure]]
+
+
+def batch_flow(job: Job, batch: range) -> Flow:
+    """Send one planned batch; split what the server finds too large; collect what failed."""
+    failures: list[Failure] = []
+    pending = [batch]
+    while pending:
+        part = pending.pop()
+        outcome = yield from _attempts(job, part)
+        if isinstance(outcome, _TooLarge):
+            if len(part) > 1:
+                first, second = halves(part)
+                logger.debug("model %s: batch of %d too large, splitting", job.spec.id, len(part))
+                pending += [second, first]
+                continue
+            index = job.positions[part.start]
+            outcome = InputTooLongError(
+                f"input {index} is too long for model {job.spec.id!r} ({outcome.message}); "
+                "shorten or split it, or pass truncate=True to cut it to the model's context",
+                model=job.spec.id,
+                status_code=outcome.status,
+                request_id=outcome.request_id,
+                provider_message=outcome.message,
+                failed_indices=[index],
+            )
+        if isinstance(outcome, AIMLEmbeddingsError):
+            failures.append((part, outcome))
+        else:
+            job.sink.put(job.indices(part), outcome)
+    return failures
+
+
+def _attempts(job: Job, part: range) -> Generator[Action, Reply, list[RawVector] | _TooLarge | AIMLEmbeddingsError]:
+    model = job.spec.id
+    body = json.dumps(job.codec.encode(job.spec, job.texts[part.start : part.stop], job.params)).encode("utf-8")
+    error: AIMLEmbeddingsError | None = None
+    hint: httpx.Headers | None = None
+    for attempt in range(job.policy.max_retries + 1):
+        if attempt:
+            yield Sleep(job.policy.delay(attempt - 1, hint))
+        reply = yield Send(job.url, job.headers, body)
+        if not isinstance(reply, httpx.Response):
+            cls = APITimeoutError if isinstance(reply, httpx.TimeoutException) else APIConnectionError
+            error = cls(
+                f"model {model!r}: no answer from the API ({type(reply).__name__}); check the network and base URL",
+                model=model,
+            )
+            hint = None
+            continue
+        hint = reply.headers
+        request_id = reply.headers.get("x-request-id")
+        payload = _json(reply)
+        if reply.is_success:
+            try:
+                vectors = job.codec.decode(payload, len(part), model)
+                job.check(vectors)
+                return vectors
+            except MalformedResponseError as exc:
+                exc.request_id, exc.status_code = request_id, reply.status_code
+                error = exc
+                continue
+        info = job.codec.error(payload, reply.text)
+        request_id = request_id or info.request_id
+        if looks_too_large(reply.status_code, info.message):
+            return _TooLarge(info.message, reply.status_code, request_id)
+        error = status_error(reply.status_code, info.message, model=model, request_id=request_id, grpc_code=info.code)
+        logger.debug("model %s: status %d (request id %s)", model, reply.status_code, request_id)
+        if not is_retryable(reply.status_code):
+            return error
+    assert error is not None
+    return error
+
+
+def _json(reply: httpx.Response) -> Any:
+    try:
+        return reply.json()
+    except ValueError:
+        return None
+
+
+def _send_error(exc: httpx.RequestError) -> httpx.RequestError:
+    logger.debug("request failed: %s", type(exc).__name__)
+    return exc
+
+
+def drive_sync(
+    flow: Flow,
+    client: httpx.Client,
+    timeout: httpx.Timeout | None,
+    sleep: Callable[[float], None],
+) -> list[Failure]:
+    reply: Reply = None
+    try:
+        while True:
+            action = flow.send(reply)
+            if isinstance(action, Sleep):
+                sleep(action.seconds)
+                reply = None
+                continue
+            try:
+                reply = client.post(
+                    action.url, content=action.body, headers=action.headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT
+                )
+            except httpx.RequestError as exc:
+                reply = _send_error(exc)
+    except StopIteration as done:
+        result: list[Failure] = done.value
+        return result
+
+
+async def drive_async(
+    flow: Flow,
+    client: httpx.AsyncClient,
+    timeout: httpx.Timeout | None,
+    sleep: Callable[[float], Awaitable[Any]],
+) -> list[Failure]:
+    reply: Reply = None
+    try:
+        while True:
+            action = flow.send(reply)
+            if isinstance(action, Sleep):
+                await sleep(action.seconds)
+                reply = None
+                continue
+            try:
+                reply = await client.post(
+                    action.url, content=action.body, headers=action.headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT
+                )
+            except httpx.RequestError as exc:
+                reply = _send_error(exc)
+    except StopIteration as done:
+        result: list[Failure] = done.value
+        return result

@@ -1,0 +1,51 @@
+"""The AI/ML API wire format: OpenAI-compatible ``POST /v1/embeddings``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..errors import MalformedResponseError
+from ..models import ModelSpec
+from .base import ErrorInfo, RawVector, expect_list, float_list, from_base64, text_of
+
+
+class AIMLAPICodec:
+    path = "/embeddings"
+
+    def encode(self, spec: ModelSpec, texts: Sequence[str], params: Mapping[str, object]) -> dict[str, Any]:
+        """The body, with only what the model accepts (the API rejects unknown fields with a 400).
+
+        A single input goes as a plain string: every model's schema takes
+        that form, and some cap an array item tighter than a lone string.
+        """
+        body: dict[str, Any] = {"model": spec.id, "input": texts[0] if len(texts) == 1 else list(texts)}
+        if spec.accepts("encoding_format"):
+            body["encoding_format"] = "base64"
+        body.update(params)
+        return body
+
+    def decode(self, payload: Any, count: int, model: str) -> list[RawVector]:
+        """Vectors in input order: the API may list ``data`` in any order, ``index`` is the truth."""
+        items = expect_list(payload, "data", count, model)
+        out: list[RawVector | None] = [None] * count
+        for position, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise MalformedResponseError(
+                    f"the response for model {model!r} holds a non-object in 'data'", model=model
+                )
+            index = item.get("index", position)
+            if not isinstance(index, int) or not 0 <= index < count or out[index] is not None:
+                raise MalformedResponseError(
+                    f"the response for model {model!r} has a missing, repeated or out-of-range index {index!r} "
+                    f"for {count} input(s)",
+                    model=model,
+                )
+            value = item.get("embedding")
+            out[index] = from_base64(value, model) if isinstance(value, str) else float_list(value, model)
+        return out  # type: ignore[return-value]  # every slot was filled: count items, distinct indices
+
+    def error(self, payload: Any, text: str) -> ErrorInfo:
+        """Both documented error bodies: ``{message, statusCode, requestId}`` and problem+json."""
+        message = text_of(payload, "message", "error.message", "detail", "title", "error") or text.strip()[:500]
+        return ErrorInfo(message=message or "no error message", request_id=text_of(payload, "requestId"))
