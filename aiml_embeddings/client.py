@@ -27,7 +27,7 @@ from .inputs import EmptyPolicy, blank_positions, check_texts, clip_long
 from .models import DEFAULT_MODEL, Api, ModelSpec, get_model
 from .output import ListSink, NumpySink, Output, Sink
 from .retry import RetryPolicy
-from .roles import Purpose, Role, resolve_roles
+from .roles import Purpose, RoleOverrides, resolve_roles
 from .transport import Failure, Job, batch_flow, drive_async, drive_sync
 from .wire import CODECS
 
@@ -66,7 +66,7 @@ class EmbeddingsClient:
         max_retries: int = 5,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         default_headers: Mapping[str, str] | None = None,
-        roles: Mapping[str, Role | Mapping[str, object]] | None = None,
+        roles: RoleOverrides | None = None,
         empty_inputs: EmptyPolicy = "error",
         truncate: bool = False,
         http_client: httpx.Client | None = None,
@@ -83,7 +83,9 @@ class EmbeddingsClient:
         if batch_size is not None:
             _positive("batch_size", batch_size, model)
         if empty_inputs not in ("error", "zeros"):
-            raise ConfigurationError(f"empty_inputs must be 'error' or 'zeros', not {empty_inputs!r}", model=model)
+            raise ConfigurationError(
+                f"empty_inputs must be 'error' or 'zeros', not {empty_inputs!r} (model {model!r})", model=model
+            )
         self.dimensions = _check_dimensions(self.spec, dimensions)
         self.roles = resolve_roles(self.spec, roles)
         self.base_url = resolve_base_url(self.spec.api, base_url)
@@ -238,9 +240,13 @@ class EmbeddingsClient:
     def _job(self, texts: Iterable[str], purpose: Purpose, output: Output) -> tuple[Job, list[int]]:
         spec = self.spec
         if purpose not in self.roles:
-            raise ConfigurationError(f"purpose must be 'document' or 'query', not {purpose!r}", model=spec.id)
+            raise ConfigurationError(
+                f"purpose must be 'document' or 'query', not {purpose!r} (model {spec.id!r})", model=spec.id
+            )
         if output not in ("list", "numpy"):
-            raise ConfigurationError(f"output must be 'list' or 'numpy', not {output!r}", model=spec.id)
+            raise ConfigurationError(
+                f"output must be 'list' or 'numpy', not {output!r} (model {spec.id!r})", model=spec.id
+            )
         items = check_texts(texts, spec.id)
         blanks = blank_positions(items, spec.id, self.empty_inputs)
         if blanks and self.dimension is None and len(blanks) == len(items):

@@ -55,7 +55,11 @@ def default_roles(spec: ModelSpec) -> dict[Purpose, Role]:
     return {"document": Role(), "query": Role()}
 
 
-def resolve_roles(spec: ModelSpec, overrides: Mapping[str, Role | Mapping[str, object]] | None) -> dict[Purpose, Role]:
+RoleOverrides = Mapping[Purpose, "Role | Mapping[str, object]"] | Mapping[str, "Role | Mapping[str, object]"]
+"""Per purpose, a ``Role`` or its fields as a mapping; the key may be typed as ``Purpose`` or plain ``str``."""
+
+
+def resolve_roles(spec: ModelSpec, overrides: RoleOverrides | None) -> dict[Purpose, Role]:
     """The model's defaults with the user's overrides on top, validated against the model."""
     roles = default_roles(spec)
     for purpose, role in (overrides or {}).items():

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
+
+from aiml_embeddings.retry import RetryPolicy, is_retryable, looks_too_large, retry_after
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (408, True),
+        (409, True),
+        (429, True),
+        (500, True),
+        (502, True),
+        (503, True),
+        (504, True),
+        (400, False),
+        (401, False),
+        (403, False),
+        (404, False),
+        (422, False),
+    ],
+)
+def test_what_is_retried(code: int, expected: bool) -> None:
+    assert is_retryable(code) is expected
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "expected"),
+    [
+        (413, "", True),
+        (400, "Too many inputs", True),
+        (400, "This model's maximum context length is 8192 tokens", True),
+        (400, "input exceeds the limit", True),
+        (400, "Invalid API key", False),
+        (400, "task_type must be one of ...", False),
+        (401, "too long", False),
+    ],
+)
+def test_what_counts_as_too_large(code: int, message: str, expected: bool) -> None:
+    assert looks_too_large(code, message) is expected
+
+
+def test_retry_after_forms() -> None:
+    assert retry_after({"Retry-After": "7"}) == 7.0
+    assert retry_after({"retry-after-ms": "1500", "Retry-After": "9"}) == 1.5
+    assert retry_after({}) is None
+    assert retry_after({"Retry-After": "soon"}) is None
+    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= (retry_after({"Retry-After": later}) or 0) <= 31
+
+
+def test_backoff_grows_is_jittered_and_capped() -> None:
+    policy = RetryPolicy(initial=0.5, factor=2, cap=4)
+    rng = random.Random(1)
+    delays = [policy.delay(n, rng=rng) for n in range(8)]
+    for n, delay in enumerate(delays):
+        step = min(4, 0.5 * 2**n)
+        assert step / 2 <= delay <= step
+    assert len({round(d, 6) for d in delays}) > 4
+
+
+def test_server_hint_wins_within_its_cap() -> None:
+    policy = RetryPolicy(retry_after_cap=10)
+    assert policy.delay(0, {"Retry-After": "3"}) == 3
+    assert policy.delay(0, {"Retry-After": "300"}) == 10
