@@ -26,6 +26,7 @@ from .errors import AIMLEmbeddingsError, ConfigurationError, EmptyInputError, In
 from .inputs import EmptyPolicy, blank_positions, check_texts, clip_long
 from .models import DEFAULT_MODEL, Api, ModelSpec, get_model
 from .output import ListSink, NumpySink, Output, Sink
+from .pacing import Pacer
 from .retry import RetryPolicy
 from .roles import Purpose, RoleOverrides, resolve_roles
 from .transport import Failure, Job, batch_flow, drive_async, drive_sync
@@ -74,6 +75,8 @@ class EmbeddingsClient:
         sleep: Callable[[float], None] = time.sleep,
         async_sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         retry_policy: RetryPolicy | None = None,
+        requests_per_minute: float | None = None,
+        tokens_per_minute: float | None = None,
     ) -> None:
         self.spec: ModelSpec = get_model(model, api=api or "aimlapi")
         if api is not None and api != self.spec.api:
@@ -96,6 +99,8 @@ class EmbeddingsClient:
         self.default_headers = dict(default_headers or {})
         self.empty_inputs: EmptyPolicy = empty_inputs
         self.truncate = truncate
+        self.requests_per_minute = requests_per_minute
+        self.tokens_per_minute = tokens_per_minute
         self._api_key = SecretStr(api_key) if isinstance(api_key, str) else api_key
         self._sleep = sleep
         self._async_sleep = async_sleep
@@ -106,6 +111,11 @@ class EmbeddingsClient:
     def _init_runtime(self) -> None:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(self.max_concurrency)
+        self.pacer = Pacer(
+            self.max_concurrency,
+            requests_per_minute=self.requests_per_minute,
+            tokens_per_minute=self.tokens_per_minute,
+        )
         self._http: httpx.Client | None = self._injected_http
         self._pool: ThreadPoolExecutor | None = None
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
@@ -130,7 +140,7 @@ class EmbeddingsClient:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        for name in ("_lock", "_slots", "_http", "_pool", "_loops", "_injected_http", "_injected_async_http"):
+        for name in ("_lock", "_slots", "pacer", "_http", "_pool", "_loops", "_injected_http", "_injected_async_http"):
             state.pop(name, None)
         return state
 
@@ -295,6 +305,7 @@ class EmbeddingsClient:
             dimension=self.dimension,
             policy=self.policy,
             sink=sink,
+            pacer=self.pacer,
         )
         return job, blanks
 

@@ -8,9 +8,11 @@ split and decode logic therefore exists once; ``drive_sync`` and
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +30,8 @@ from .errors import (
 )
 from .models import ModelSpec
 from .output import Sink
-from .retry import RetryPolicy, is_retryable, looks_too_large
+from .pacing import Pacer
+from .retry import RetryPolicy, is_retryable, looks_too_large, retry_after
 from .wire import Codec, RawVector
 from .wire.base import dimension_of
 
@@ -45,6 +48,8 @@ class Send:
 @dataclass(frozen=True)
 class Sleep:
     seconds: float
+    pacing: bool = False
+    """A wait for a slot or quota, always on the real clock; others go through the injectable sleep."""
 
 
 Action = Send | Sleep
@@ -75,6 +80,7 @@ class Job:
     dimension: int | None
     policy: RetryPolicy
     sink: Sink
+    pacer: Pacer
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def indices(self, part: range) -> list[int]:
@@ -129,13 +135,24 @@ def batch_flow(job: Job, batch: range) -> Flow:
 
 def _attempts(job: Job, part: range) -> Generator[Action, Reply, list[RawVector] | _TooLarge | AIMLEmbeddingsError]:
     model = job.spec.id
-    body = json.dumps(job.codec.encode(job.spec, job.texts[part.start : part.stop], job.params)).encode("utf-8")
+    texts = job.texts[part.start : part.stop]
+    body = json.dumps(job.codec.encode(job.spec, texts, job.params)).encode("utf-8")
+    cost = sum(len(t) for t in texts) // 4 + 1  # quota pacing wants a close estimate, not a safe one
     error: AIMLEmbeddingsError | None = None
     hint: httpx.Headers | None = None
     for attempt in range(job.policy.max_retries + 1):
         if attempt:
             yield Sleep(job.policy.delay(attempt - 1, hint))
-        reply = yield Send(job.url, job.headers, body)
+        while (wait := job.pacer.admit(cost)) > 0:
+            yield Sleep(wait, pacing=True)
+        sent_at = job.pacer.started()
+        reply: Reply = None
+        try:
+            reply = yield Send(job.url, job.headers, body)
+        finally:
+            limited = isinstance(reply, httpx.Response) and reply.status_code == 429
+            hinted = limited and retry_after(reply.headers) is not None  # type: ignore[union-attr]
+            job.pacer.finished(sent_at, rate_limited=limited, hinted=hinted)
         if not isinstance(reply, httpx.Response):
             cls = APITimeoutError if isinstance(reply, httpx.TimeoutException) else APIConnectionError
             error = cls(
@@ -191,7 +208,7 @@ def drive_sync(
         while True:
             action = flow.send(reply)
             if isinstance(action, Sleep):
-                sleep(action.seconds)
+                (time.sleep if action.pacing else sleep)(action.seconds)
                 reply = None
                 continue
             try:
@@ -216,7 +233,7 @@ async def drive_async(
         while True:
             action = flow.send(reply)
             if isinstance(action, Sleep):
-                await sleep(action.seconds)
+                await (asyncio.sleep if action.pacing else sleep)(action.seconds)
                 reply = None
                 continue
             try:

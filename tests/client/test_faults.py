@@ -211,3 +211,13 @@ def test_an_auth_failure_stops_the_other_batches(api: FakeAPI, make: Make) -> No
         make(dimensions=8, max_concurrency=2, batch_size=16).embed([f"t{i}" for i in range(320)])
     assert len(api.requests) <= 3
     assert len(info.value.failed_indices) == 320
+
+
+def test_unhinted_429s_cut_the_requests_in_flight(api: FakeAPI, make: Make) -> None:
+    limits: list[float] = []
+    api.faults += [lambda r, b: limits.append(client.pacer.limit), times(4, status(429))]  # type: ignore[func-returns-value]
+    client = make(dimensions=8, max_concurrency=8, batch_size=16)
+    assert right(client.embed(TEXTS * 20), TEXTS * 20)
+    assert client.pacer.rate_limited == 4
+    assert min(limits) <= 4  # cut while the 429s came...
+    assert client.pacer.limit > min(limits)  # ...and grown back on success

@@ -1,0 +1,79 @@
+"""AIMD and the quota limiter, on a fake clock."""
+
+from __future__ import annotations
+
+from aiml_embeddings.pacing import POLL, Pacer
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_slots_close_at_the_limit_and_reopen() -> None:
+    pacer = Pacer(2, clock=Clock())
+    assert pacer.admit(1) == 0 and pacer.admit(1) == 0
+    assert pacer.admit(1) == POLL
+    pacer.finished(pacer.started())
+    assert pacer.admit(1) == 0
+
+
+def test_an_unhinted_429_halves_once_per_round_trip_then_grows_back() -> None:
+    clock = Clock()
+    pacer = Pacer(8, clock=clock)
+    stamps = []
+    for _ in range(8):
+        assert pacer.admit(1) == 0
+        stamps.append(pacer.started())
+    clock.now += 1
+    for stamp in stamps:  # eight 429s from one round: one cut, not eight
+        pacer.finished(stamp, rate_limited=True)
+    assert int(pacer.limit) == 4 and pacer.rate_limited == 8
+    for _ in range(40):
+        pacer.admit(1)
+        pacer.finished(pacer.started())
+    assert int(pacer.limit) == 8  # additive growth, capped at the ceiling
+
+
+def test_a_hinted_429_does_not_cut() -> None:
+    pacer = Pacer(8, clock=Clock())
+    pacer.admit(1)
+    pacer.finished(pacer.started(), rate_limited=True, hinted=True)
+    assert pacer.limit == 8
+
+
+def test_the_limit_never_drops_below_one() -> None:
+    clock = Clock()
+    pacer = Pacer(4, clock=clock)
+    for _ in range(10):
+        pacer.admit(1)
+        stamp = pacer.started()
+        clock.now += 1
+        pacer.finished(stamp, rate_limited=True)
+    assert pacer.limit == 1
+
+
+def test_requests_per_minute_spaces_requests_out() -> None:
+    clock = Clock()
+    pacer = Pacer(100, requests_per_minute=60, clock=clock)
+    for _ in range(60):  # a full minute's burst is allowed
+        assert pacer.admit(1) == 0
+    wait = pacer.admit(1)
+    assert 0.9 <= wait <= 1.1
+    clock.now += wait
+    assert pacer.admit(1) == 0
+
+
+def test_tokens_per_minute_waits_for_enough_tokens() -> None:
+    clock = Clock()
+    pacer = Pacer(100, tokens_per_minute=6000, clock=clock)
+    assert pacer.admit(6000) == 0
+    assert abs(pacer.admit(600) - 6.0) < 1e-6
+    clock.now += 6
+    assert pacer.admit(600) == 0
+    # a single request larger than the whole quota is let through once the bucket is full
+    clock.now += 60
+    assert pacer.admit(10**6) == 0
