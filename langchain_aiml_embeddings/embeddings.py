@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import httpx
 from langchain_core.embeddings import Embeddings
-from langchain_core.utils import secret_from_env
+from langchain_core.utils import from_env, secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from typing_extensions import Self
 
@@ -24,6 +24,8 @@ from ._progress import progress, require_tqdm
 
 AIMLAPI_KEY_ENV = "AIMLAPI_API_KEY"
 INWORLD_KEY_ENV = "INWORLD_API_KEY"
+AIMLAPI_BASE_URL_ENV = "AIMLAPI_BASE_URL"
+INWORLD_BASE_URL_ENV = "INWORLD_BASE_URL"
 
 _HTTP_FIELDS = ("http_client", "http_async_client")
 
@@ -33,12 +35,12 @@ class AIMLEmbeddings(BaseModel, Embeddings):
 
     Setup:
         Install the package with its LangChain extra and set ``AIMLAPI_API_KEY``
-        (or ``INWORLD_API_KEY`` for the Inworld model).
+        (``INWORLD_API_KEY`` for the Inworld model).
 
-        .. code-block:: bash
-
-            pip install -U "aiml-embeddings[langchain]"
-            export AIMLAPI_API_KEY="your-api-key"
+        ```bash
+        pip install -U "aiml-embeddings[langchain]"
+        export AIMLAPI_API_KEY="your-api-key"
+        ```
 
     Key init args — embedding params:
         model: str
@@ -55,7 +57,7 @@ class AIMLEmbeddings(BaseModel, Embeddings):
             Read from ``AIMLAPI_API_KEY`` (``INWORLD_API_KEY`` for Inworld) when not given;
             a missing key is an error at the first request, naming the variable.
         base_url: str | None
-            Defaults to ``AIMLAPI_BASE_URL`` / ``INWORLD_BASE_URL`` or the public endpoint.
+            Read from ``AIMLAPI_BASE_URL`` / ``INWORLD_BASE_URL``; None: the public endpoint.
         batch_size: int | None
             Inputs per request, at most the model's own limit.
         max_concurrency: int
@@ -72,53 +74,54 @@ class AIMLEmbeddings(BaseModel, Embeddings):
     See the fields below for the full list.
 
     Instantiate:
-        .. code-block:: python
+        ```python
+        from langchain_aiml_embeddings import AIMLEmbeddings
 
-            from langchain_aiml_embeddings import AIMLEmbeddings
-
-            embed = AIMLEmbeddings(
-                model="text-embedding-3-small",
-                # api_key="...",
-                # dimensions=256,
-                # other params...
-            )
+        embed = AIMLEmbeddings(
+            model="text-embedding-3-small",
+            # api_key="...",
+            # dimensions=256,
+            # other params...
+        )
+        ```
 
     Embed single text:
-        .. code-block:: python
-
-            input_text = "The meaning of life is 42"
-            vector = embed.embed_query(input_text)
-            print(vector[:3])
-
-        .. code-block:: python
-
-            __OUTPUT_QUERY__
+        ```python
+        input_text = "The meaning of life is 42"
+        vector = embed.embed_query(input_text)
+        print(vector[:3])
+        ```
+        ```python
+        __OUTPUT_QUERY__
+        ```
 
     Embed multiple texts:
-        .. code-block:: python
-
-            input_texts = ["Document 1...", "Document 2..."]
-            vectors = embed.embed_documents(input_texts)
-            print(len(vectors))
-            # The first 3 coordinates for the first vector
-            print(vectors[0][:3])
-
-        .. code-block:: python
-
-            __OUTPUT_DOCUMENTS__
+        ```python
+        input_texts = ["Document 1...", "Document 2..."]
+        vectors = embed.embed_documents(input_texts)
+        print(len(vectors))
+        # The first 3 coordinates for the first vector
+        print(vectors[0][:3])
+        ```
+        ```python
+        __OUTPUT_DOCUMENTS__
+        ```
 
     Async:
-        .. code-block:: python
+        ```python
+        vector = await embed.aembed_query(input_text)
+        print(vector[:3])
 
-            vector = await embed.aembed_query(input_text)
-            print(vector[:3])
+        # multiple:
+        # await embed.aembed_documents(input_texts)
+        ```
+        ```python
+        __OUTPUT_ASYNC__
+        ```
 
-            # multiple:
-            # await embed.aembed_documents(input_texts)
-
-        .. code-block:: python
-
-            __OUTPUT_ASYNC__
+    The outputs above come from replaying this example against the test
+    cassettes (``tests/langchain/test_langchain_docs.py`` runs it and checks
+    them); their numbers are the stand-in server's, not the live model's.
     """
 
     model_config = ConfigDict(
@@ -134,8 +137,8 @@ class AIMLEmbeddings(BaseModel, Embeddings):
     """Model ID; every ID in ``aiml_embeddings.MODELS`` works, Inworld's included."""
     api_key: SecretStr | None = Field(default_factory=secret_from_env(AIMLAPI_KEY_ENV, default=None))
     """Read from ``AIMLAPI_API_KEY``, or ``INWORLD_API_KEY`` for the Inworld model, when not given."""
-    base_url: str | None = None
-    """None: ``AIMLAPI_BASE_URL`` / ``INWORLD_BASE_URL`` if set, else the public endpoint."""
+    base_url: str | None = Field(default_factory=from_env(AIMLAPI_BASE_URL_ENV, default=None))
+    """Read from ``AIMLAPI_BASE_URL`` (``INWORLD_BASE_URL`` for Inworld); None: the public endpoint."""
     dimensions: int | None = None
     """Output length, for models that accept it; checked against the model's range at construction."""
     batch_size: int | None = None
@@ -165,16 +168,19 @@ class AIMLEmbeddings(BaseModel, Embeddings):
 
     @model_validator(mode="before")
     @classmethod
-    def _key(cls, values: Any) -> Any:
-        """Hide the key from the first moment, and give the Inworld model Inworld's key, never the AI/ML API one."""
+    def _from_env(cls, values: Any) -> Any:
+        """Hide the key from the first moment; the Inworld model reads Inworld's variables, never the AI/ML API's."""
         if not isinstance(values, dict):
             return values
         if isinstance(values.get("api_key"), str):  # wrapped at once, so no error can echo it
             values = {**values, "api_key": SecretStr(values["api_key"])}
         model = values.get("model", values.get("model_name", DEFAULT_MODEL))
         spec = MODELS.get(model) if isinstance(model, str) else None
-        if spec is not None and spec.api == "inworld" and values.get("api_key") is None:
-            values = {**values, "api_key": secret_from_env(INWORLD_KEY_ENV, default=None)()}
+        if spec is not None and spec.api == "inworld":
+            if values.get("api_key") is None:
+                values = {**values, "api_key": secret_from_env(INWORLD_KEY_ENV, default=None)()}
+            if values.get("base_url") is None:
+                values = {**values, "base_url": from_env(INWORLD_BASE_URL_ENV, default=None)()}
         return values
 
     def __init__(self, **data: Any) -> None:

@@ -1,0 +1,52 @@
+"""LangChain's standard unit suite, once per API (each reads its own environment variables)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_tests.unit_tests import EmbeddingsUnitTests
+
+from aiml_embeddings import INWORLD_MODEL
+from langchain_aiml_embeddings import AIMLEmbeddings
+
+
+class TestAIMLEmbeddingsUnit(EmbeddingsUnitTests):
+    @property
+    def embeddings_class(self) -> type[AIMLEmbeddings]:
+        return AIMLEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict[str, Any]:
+        return {"model": "text-embedding-3-small"}
+
+    @property
+    def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
+        return (
+            {"AIMLAPI_API_KEY": "test-aimlapi-key", "AIMLAPI_BASE_URL": "https://gateway.example/v1"},
+            {"model": "text-embedding-3-small"},
+            {"api_key": "test-aimlapi-key", "base_url": "https://gateway.example/v1"},
+        )
+
+
+class TestAIMLEmbeddingsInworldUnit(EmbeddingsUnitTests):
+    @property
+    def embeddings_class(self) -> type[AIMLEmbeddings]:
+        return AIMLEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict[str, Any]:
+        return {"model": INWORLD_MODEL}
+
+    @property
+    def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
+        # The AI/ML API variables are set too: the Inworld model must not pick them up.
+        return (
+            {
+                "AIMLAPI_API_KEY": "test-aimlapi-key",
+                "AIMLAPI_BASE_URL": "https://gateway.example/v1",
+                "INWORLD_API_KEY": "test-inworld-key",
+                "INWORLD_BASE_URL": "https://inworld.example",
+            },
+            {"model": INWORLD_MODEL},
+            {"api_key": "test-inworld-key", "base_url": "https://inworld.example"},
+        )
