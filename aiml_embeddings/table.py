@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .catalogue import LiveModel
 from .models import MODELS, ModelSpec
 
 COLUMNS = ("model", "api", "developer", "dims", "dimensions", "context", "inputs/req", "tokens/req", "role")
@@ -39,3 +40,18 @@ def render(specs: Iterable[ModelSpec] | None = None, *, markdown: bool = False) 
         line.rstrip()
         for line in [fmt.format(*COLUMNS), fmt.format(*("-" * w for w in widths)), *(fmt.format(*r) for r in rows)]
     )
+
+
+def render_live(live: Iterable[LiveModel]) -> str:
+    """The registry beside the live catalogue: which IDs are listed, new (live only) or gone (registry only)."""
+    live_ids = {m.id: m for m in live}
+    lines = [f"{'status':<7}  {'model':<60}  context (live)", f"{'-' * 7}  {'-' * 60}  {'-' * 14}"]
+    for model_id in MODELS:
+        status = "listed" if model_id in live_ids else "gone"
+        context = live_ids[model_id].context_length if model_id in live_ids else None
+        lines.append(f"{status:<7}  {model_id:<60}  {context if context is not None else '-'}")
+    for model_id, model in live_ids.items():
+        if model_id not in MODELS:
+            context = model.context_length
+            lines.append(f"{'new':<7}  {model_id:<60}  {context if context is not None else '-'}")
+    return "\n".join(lines)
