@@ -8,12 +8,12 @@ settings and maps its four methods onto the core's two purposes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 from langchain_core.embeddings import Embeddings
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from typing_extensions import Self
 
 from aiml_embeddings import DEFAULT_MODEL, MODELS, EmbeddingsClient, Role
@@ -133,7 +133,7 @@ class AIMLEmbeddings(BaseModel, Embeddings):
         protected_namespaces=(),
     )
 
-    model: str = Field(default=DEFAULT_MODEL, alias="model_name")
+    model: str = Field(default=DEFAULT_MODEL, validation_alias=AliasChoices("model", "model_name"))
     """Model ID; every ID in ``aiml_embeddings.MODELS`` works, Inworld's included."""
     api_key: SecretStr | None = Field(default_factory=secret_from_env(AIMLAPI_KEY_ENV, default=None))
     """Read from ``AIMLAPI_API_KEY``, or ``INWORLD_API_KEY`` for the Inworld model, when not given."""
@@ -183,9 +183,11 @@ class AIMLEmbeddings(BaseModel, Embeddings):
                 values = {**values, "base_url": from_env(INWORLD_BASE_URL_ENV, default=None)()}
         return values
 
-    def __init__(self, **data: Any) -> None:
-        super().__init__(**data)
-        self._client = self._build_client()  # settings the model rejects fail here, before any request
+    if not TYPE_CHECKING:  # type checkers keep pydantic's field-by-field signature
+
+        def __init__(self, **data: Any) -> None:
+            super().__init__(**data)
+            self._client = self._build_client()  # settings the model rejects fail here, before any request
 
     def _build_client(self) -> EmbeddingsClient:
         """One core client per object (rebuilt when a setting changes), so its concurrency bound holds.
