@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     embed.add_argument("--as", dest="purpose", choices=["document", "query"], default="document")
     embed.add_argument("--allow-unknown-model", action="store_true", help="send a model ID missing from the registry")
     embed.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    commands.add_parser(
+        "demo", help="embed a bundled corpus into LangChain and LlamaIndex and query it (offline without a key)"
+    )
     return parser
 
 
@@ -51,7 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "models":
             return models_command(args)
-        return embed_command(args)
+        if args.command == "embed":
+            return embed_command(args)
+        from .demo import run_demo
+
+        return run_demo(sys.stdout)
     except (CLIInputError, AIMLEmbeddingsError, ImportError, OSError) as exc:
         print(f"{PROG}: error: {one_line(exc)}", file=sys.stderr)
         return 1
