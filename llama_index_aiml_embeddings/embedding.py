@@ -13,6 +13,7 @@ import pickle
 from typing import Any, Literal
 
 import httpx
+import pydantic
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
@@ -38,6 +39,8 @@ _CLIENT_FIELDS = frozenset(
         "max_retries",
         "timeout",
         "default_headers",
+        "empty_inputs",
+        "truncate",
     }
 )
 
@@ -98,6 +101,10 @@ class AIMLEmbedding(BaseEmbedding):
     max_concurrency: int = Field(default=DEFAULT_MAX_CONCURRENCY, description="Requests in flight per instance.")
     max_retries: int = Field(default=5, description="Retries of a retryable failure (one retry layer in total).")
     timeout: float | None = Field(default=DEFAULT_TIMEOUT, description="Seconds per request; None waits forever.")
+    empty_inputs: Literal["error", "zeros"] = Field(
+        default="error", description="A blank text: raise before any request, or answer a zero vector for it."
+    )
+    truncate: bool = Field(default=False, description="Clip over-long texts to the model's context instead of failing.")
     # Headers do not change the vectors and may carry a proxy's credential: they
     # travel to worker processes (pickle) but stay out of to_dict/to_json/repr.
     default_headers: dict[str, str] | None = Field(default=None, exclude=True, repr=False)
@@ -142,6 +149,8 @@ class AIMLEmbedding(BaseEmbedding):
             timeout=self.timeout,
             default_headers=self.default_headers,
             roles=self.roles,
+            empty_inputs=self.empty_inputs,
+            truncate=self.truncate,
             http_client=self._http_client,
             http_async_client=self._http_async_client,
         )
@@ -169,7 +178,7 @@ class AIMLEmbedding(BaseEmbedding):
     # --- pickling: settings travel, the key and the live clients do not ------
 
     def __getstate__(self) -> dict[Any, Any]:
-        state = dict(super(BaseEmbedding, self).__getstate__())
+        state = dict(pydantic.BaseModel.__getstate__(self))  # not BaseComponent's: it would pickle the client
         state["__dict__"] = {k: v for k, v in state["__dict__"].items() if _picklable(v)}
         state["__pydantic_private__"] = {}
         return state

@@ -160,3 +160,16 @@ def test_changing_a_setting_after_construction_takes_effect(make: Make, api: Fak
     embed.dimensions = 64
     assert len(embed.get_text_embedding("hello")) == 64
     assert api.requests[0]["dimensions"] == 64
+
+
+def test_empty_inputs_zeros_answers_blank_texts_without_sending_them(make: Make, api: FakeAPI) -> None:
+    vectors = make(empty_inputs="zeros").get_text_embedding_batch(["hello", " ", "world"])
+    assert api.texts() == [["hello", "world"]]
+    assert vectors[1] == [0.0] * 1536 and any(vectors[0]) and any(vectors[2])
+
+
+def test_truncate_clips_an_over_long_text_before_sending(make: Make, api: FakeAPI) -> None:
+    long_text = "word " * 40_000
+    make(truncate=True).get_text_embedding(long_text)
+    sent = api.requests[0]["input"]
+    assert 0 < len(sent) < len(long_text)
