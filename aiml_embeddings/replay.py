@@ -8,6 +8,7 @@ in the recording fails loudly rather than reaching the network.
 from __future__ import annotations
 
 import json
+import threading
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -77,3 +78,79 @@ class Recording:
 
     def async_client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.MockTransport(self.handle))
+
+
+KEPT_HEADERS = ("content-type", "x-request-id", "x-cassette-origin", "retry-after")
+"""The only response headers a recording keeps: nothing that could identify an account."""
+
+
+class Recorder:
+    """Forwards requests over real HTTP and appends each exchange to a cassette file, without credentials.
+
+    Request headers are not stored at all; a request sent to a stand-in
+    base URL is stored under the API's real URL so the file replays; the
+    file is rewritten after every exchange, so an interrupted run still
+    leaves a readable recording.
+    """
+
+    def __init__(self, path: str | Path, rewrite: dict[str, str]) -> None:
+        self.path = Path(path)
+        self.rewrite = rewrite
+        self.interactions: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._sync = httpx.HTTPTransport()
+        self._async = httpx.AsyncHTTPTransport()
+
+    def _store(self, request: httpx.Request, response: httpx.Response) -> None:
+        url = str(request.url)
+        for local, real in self.rewrite.items():
+            if url.startswith(local):
+                url = real + url[len(local) :]
+        headers = {k.lower(): [v] for k, v in response.headers.items() if k.lower() in KEPT_HEADERS}
+        headers.setdefault("x-cassette-origin", ["recorded"])
+        entry = {
+            "request": {"method": request.method, "uri": url, "body": request.content.decode("utf-8")},
+            "response": {
+                "status": {"code": response.status_code, "message": response.reason_phrase},
+                "headers": headers,
+                "body": {"string": response.content.decode("utf-8")},
+            },
+        }
+        import yaml
+
+        with self._lock:
+            self.interactions.append(entry)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            text = yaml.safe_dump({"interactions": self.interactions, "version": 1}, sort_keys=False, width=1000)
+            self.path.write_text(RECORDER_COMMENT + text, encoding="utf-8")
+
+    def client(self) -> httpx.Client:
+        recorder = self
+
+        class _Transport(httpx.BaseTransport):
+            def handle_request(self, request: httpx.Request) -> httpx.Response:
+                response = recorder._sync.handle_request(request)
+                response.read()
+                recorder._store(request, response)
+                return response
+
+        return httpx.Client(transport=_Transport())
+
+    def async_client(self) -> httpx.AsyncClient:
+        recorder = self
+
+        class _Transport(httpx.AsyncBaseTransport):
+            async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+                response = await recorder._async.handle_async_request(request)
+                await response.aread()
+                recorder._store(request, response)
+                return response
+
+        return httpx.AsyncClient(transport=_Transport())
+
+
+RECORDER_COMMENT = (
+    "# Recorded by aiml_embeddings.replay.Recorder (scripts/record_examples.py). Each response's\n"
+    "# x-cassette-origin header says how it was made: 'synthesized' (the loopback stand-in built from the\n"
+    "# providers' documented schemas, not a live recording), 'documented-real-response', or 'recorded' (live).\n"
+)
