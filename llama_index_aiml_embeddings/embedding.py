@@ -133,9 +133,19 @@ class AIMLEmbedding(BaseEmbedding):
         self._client = self._build_client()
 
     def __setattr__(self, name: str, value: Any) -> None:
+        """A changed setting takes effect on the next call, or is refused and leaves the object as it was."""
+        if name not in _CLIENT_FIELDS or self._client is None:
+            super().__setattr__(name, value)
+            return
+        previous = getattr(self, name)
         super().__setattr__(name, value)
-        if name in _CLIENT_FIELDS and self._client is not None:
-            self._client = self._build_client()  # a changed setting takes effect on the next call
+        try:
+            client = self._build_client()
+        except Exception:
+            super().__setattr__(name, previous)
+            raise
+        self._client, stale = client, self._client
+        stale.close()
 
     def _build_client(self) -> EmbeddingsClient:
         return EmbeddingsClient(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pydantic
 import pytest
@@ -41,15 +42,15 @@ def test_a_non_string_item_names_its_position_in_the_whole_list(make: Make, api:
 def test_a_non_string_single_text_or_query(make: Make, api: FakeAPI, bad: object) -> None:
     embed = make()
     with pytest.raises(TypeError, match="expected one string"):
-        embed.get_query_embedding(bad)  # type: ignore[arg-type]
+        embed.get_query_embedding(bad)
     with pytest.raises(TypeError, match="expected one string"):
-        embed.get_text_embedding(bad)  # type: ignore[arg-type]
+        embed.get_text_embedding(bad)
     assert api.requests == []
 
 
 async def test_a_non_string_async_query(make: Make, api: FakeAPI) -> None:
     with pytest.raises(InputTypeError):
-        await make().aget_query_embedding(None)  # type: ignore[arg-type]
+        await make().aget_query_embedding(None)
     assert api.requests == []
 
 
@@ -61,7 +62,7 @@ def test_an_empty_text_is_refused_with_its_position(make: Make, api: FakeAPI) ->
 
 
 @pytest.mark.parametrize("setting", [{"modle": "voyage-2"}, {"model": "voyage-2"}, {"api_kye": "x"}])
-def test_an_unknown_setting_is_an_error(setting: dict[str, str]) -> None:
+def test_an_unknown_setting_is_an_error(setting: dict[str, Any]) -> None:
     name = next(iter(setting))
     with pytest.raises(pydantic.ValidationError, match=name):
         AIMLEmbedding(**setting)
@@ -88,12 +89,14 @@ def test_a_changed_setting_is_checked_too(make: Make) -> None:
     embed = make()
     with pytest.raises(ConfigurationError, match="outside"):
         embed.dimensions = 0
+    assert embed.dimensions is None and embed.to_dict()["dimensions"] is None, "a refused value must not stick"
 
 
 @pytest.mark.parametrize(("name", "value"), [("max_concurrency", 0), ("max_retries", -2)])
 def test_non_positive_limits(name: str, value: int) -> None:
     with pytest.raises(ConfigurationError, match=name):
-        AIMLEmbedding(**{name: value})
+        settings: dict[str, Any] = {name: value}
+        AIMLEmbedding(**settings)
 
 
 def test_embed_batch_size_above_the_llamaindex_limit() -> None:
