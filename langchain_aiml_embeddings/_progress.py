@@ -16,7 +16,7 @@ INSTALL_HINT = 'show_progress_bar=True needs tqdm: pip install "aiml-embeddings[
 def require_tqdm() -> Any:
     """tqdm's class, or an ImportError saying how to install it (checked at construction too)."""
     try:
-        from tqdm.auto import tqdm  # type: ignore[import-untyped]
+        from tqdm.auto import tqdm
     except ImportError as exc:
         raise ImportError(INSTALL_HINT) from exc
     return tqdm

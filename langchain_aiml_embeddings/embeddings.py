@@ -89,39 +89,36 @@ class AIMLEmbeddings(BaseModel, Embeddings):
         ```python
         input_text = "The meaning of life is 42"
         vector = embed.embed_query(input_text)
-        print(vector[:3])
+        print(len(vector), round(sum(v * v for v in vector), 3))  # length, squared norm
         ```
         ```python
-        __OUTPUT_QUERY__
+        1536 1.0
         ```
 
     Embed multiple texts:
         ```python
         input_texts = ["Document 1...", "Document 2..."]
         vectors = embed.embed_documents(input_texts)
-        print(len(vectors))
-        # The first 3 coordinates for the first vector
-        print(vectors[0][:3])
+        print(len(vectors), [len(v) for v in vectors])
         ```
         ```python
-        __OUTPUT_DOCUMENTS__
+        2 [1536, 1536]
         ```
 
     Async:
         ```python
         vector = await embed.aembed_query(input_text)
-        print(vector[:3])
-
-        # multiple:
-        # await embed.aembed_documents(input_texts)
+        vectors = await embed.aembed_documents(input_texts)
+        print(len(vector), len(vectors))
         ```
         ```python
-        __OUTPUT_ASYNC__
+        1536 2
         ```
 
-    The outputs above come from replaying this example against the test
-    cassettes (``tests/langchain/test_langchain_docs.py`` runs it and checks
-    them); their numbers are the stand-in server's, not the live model's.
+    The outputs above were printed by this very code, replayed from a test
+    cassette (``tests/langchain/test_langchain_docs.py`` runs it and compares);
+    that cassette was synthesized by the stand-in server, whose vectors, like
+    the live model's, are unit length.
     """
 
     model_config = ConfigDict(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import inspect
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,12 @@ import pytest
 from langchain_aiml_embeddings import AIMLEmbeddings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+FENCE = re.compile(r"^( *)```(\w+)\n(.*?)^\1```", re.MULTILINE | re.DOTALL)
 
 
 def fenced_blocks(text: str) -> list[tuple[str, str]]:
-    return [(lang, body) for lang, body in FENCE.findall(text)]
+    """``(language, code)`` for each fenced block, indented ones (in a docstring section) dedented."""
+    return [(lang, textwrap.dedent(body)) for _, lang, body in FENCE.findall(text)]
 
 
 def readme_section(name: str) -> str:

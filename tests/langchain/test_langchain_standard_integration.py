@@ -1,14 +1,14 @@
 """LangChain's standard integration suite, replayed from cassettes with sockets blocked.
 
-The class-level marks reach the inherited tests, so each one replays its
-own cassette (``tests/cassettes/<provider>/<module>__<test>.yaml``).
+``cassette_provider`` makes tests/langchain/conftest.py mark the inherited
+tests ``vcr`` and ``provider``, so each replays its own cassette
+(``tests/cassettes/<provider>/<module>__<test>.yaml``).
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import pytest
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 
 from aiml_embeddings import INWORLD_MODEL
@@ -16,7 +16,7 @@ from langchain_aiml_embeddings import AIMLEmbeddings
 
 
 class TestAIMLEmbeddingsOpenAI(EmbeddingsIntegrationTests):
-    pytestmark: ClassVar[list[pytest.MarkDecorator]] = [pytest.mark.vcr, pytest.mark.provider("openai")]
+    cassette_provider: ClassVar[str] = "openai"
 
     @property
     def embeddings_class(self) -> type[AIMLEmbeddings]:
@@ -28,7 +28,7 @@ class TestAIMLEmbeddingsOpenAI(EmbeddingsIntegrationTests):
 
 
 class TestAIMLEmbeddingsGoogle(EmbeddingsIntegrationTests):
-    pytestmark: ClassVar[list[pytest.MarkDecorator]] = [pytest.mark.vcr, pytest.mark.provider("google")]
+    cassette_provider: ClassVar[str] = "google"
 
     @property
     def embeddings_class(self) -> type[AIMLEmbeddings]:
@@ -40,7 +40,7 @@ class TestAIMLEmbeddingsGoogle(EmbeddingsIntegrationTests):
 
 
 class TestAIMLEmbeddingsInworld(EmbeddingsIntegrationTests):
-    pytestmark: ClassVar[list[pytest.MarkDecorator]] = [pytest.mark.vcr, pytest.mark.provider("inworld")]
+    cassette_provider: ClassVar[str] = "inworld"
 
     @property
     def embeddings_class(self) -> type[AIMLEmbeddings]:
