@@ -18,6 +18,7 @@ write with a comment saying how it was made (see tests/cassettes/README.md).
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -38,6 +39,7 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     command, selection = argv[0], argv[1:]
+    started = time.time() - 1  # file times can be coarse
     if command == "synthesize":
         with serve(StandInAPI()) as standin:
             result = run_pytest(synthesize_args(selection), synthesize_env(standin))
@@ -50,7 +52,7 @@ def main(argv: list[str]) -> int:
         result = run_pytest(record_args(selection), env)
     print(result.stdout, end="")
     print(result.stderr, end="", file=sys.stderr)
-    for cassette in stamp():
+    for cassette in stamp(since=started):
         print(f"wrote {cassette.relative_to(Path.cwd()) if cassette.is_relative_to(Path.cwd()) else cassette}")
     return result.returncode
 

@@ -246,7 +246,8 @@ def _validate_inworld(request: Any) -> tuple[ModelSpec, list[str]]:
     model = request["model"]
     spec = MODELS.get(str(model.get("model"))) if isinstance(model, dict) else None
     if spec is None or spec.api != "inworld" or model.get("serviceProvider") != INWORLD_SERVICE_PROVIDER:
-        raise ValueError(f"unknown model {model!r}")
+        name = model.get("model") if isinstance(model, dict) else model
+        raise ValueError(f"unknown model {name!r} for serviceProvider {INWORLD_SERVICE_PROVIDER}")
     extra = set(request) - {"inputs", "model"}
     if extra:
         raise ValueError(f"unknown fields {sorted(extra)}")

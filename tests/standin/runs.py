@@ -90,14 +90,21 @@ def origins(cassette: Path) -> set[str]:
     }
 
 
-def stamp(folder: Path = CASSETTES) -> list[Path]:
-    """Open each freshly written cassette with comments saying how it was made; returns those stamped."""
+def stamp(folder: Path = CASSETTES, since: float = 0.0) -> list[Path]:
+    """Open each cassette written since ``since`` with comments saying how it was made; returns those stamped.
+
+    A file that vanishes or does not parse is being rewritten by another run
+    at this moment: it is left to that run.
+    """
     stamped = []
     for cassette in sorted(folder.rglob("*.yaml")):
-        text = cassette.read_text("utf-8")
-        if text.startswith("#"):
+        try:
+            if cassette.stat().st_mtime < since or (text := cassette.read_text("utf-8")).startswith("#"):
+                continue
+            found = origins(cassette)
+        except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError):
             continue
-        lines = [COMMENTS.get(origin, f"# origin: {origin}") for origin in sorted(origins(cassette))]
+        lines = [COMMENTS.get(origin, f"# origin: {origin}") for origin in sorted(found)]
         cassette.write_text("\n".join(lines) + "\n" + text, "utf-8")
         stamped.append(cassette)
     return stamped
