@@ -1,0 +1,150 @@
+"""The issue's targets, checked against one run's numbers, and the Markdown table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .scenarios import FLOOR, OURS_ADAPTERS
+
+WALL_FACTOR = 1.15
+CPU_FACTOR = 1.2
+RATE_SHARE = 0.95
+MAX_429_PER_10K = 10
+
+
+def limit_share(row: dict[str, Any]) -> float | None:
+    """How close to the limit tokens got through: ideal admission time / actual admission time.
+
+    A perfect client has its last request admitted exactly when the bucket
+    has refilled for everything beyond its initial content. Latency of the
+    responses does not count: this measures riding the limit, not the server.
+    """
+    stats, limits = row["server"], row["limits"]
+    first, last = stats.get("first_request"), stats.get("last_admit")
+    if first is None or last is None or not limits.get("tokens_per_minute"):
+        return None
+    ideal = 0.0
+    for per_minute, used in (
+        (limits["tokens_per_minute"], stats["tokens_admitted"]),
+        (limits["requests_per_minute"], stats["requests_admitted"]),
+    ):
+        if per_minute:
+            rate = per_minute / 60
+            ideal = max(ideal, (used - rate * limits["burst_seconds"]) / rate)
+    spent = last - first
+    if ideal <= 0 or spent <= 0:
+        return None
+    return min(1.0, ideal / spent) if spent >= ideal else 1.0
+
+
+def _right(row: dict[str, Any], total: int) -> bool:
+    return not row["error"] and row["verdict"]["right"] == total
+
+
+def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+
+    def add(target: str, client: str, met: bool, detail: str) -> None:
+        out.append({"target": target, "client": client, "met": met, "detail": detail})
+
+    short = results.get("short")
+    if short and FLOOR in short["rows"] and short["rows"][FLOOR]["wall"]:
+        floor = short["rows"][FLOOR]
+        for c in OURS_ADAPTERS:
+            row = short["rows"].get(c)
+            if row is None:
+                continue
+            if row["wall"] is None:
+                add("short: wall <= 1.15x floor, CPU <= 1.2x floor", c, False, str(row["error"]))
+                continue
+            w, p = row["wall"] / floor["wall"], row["cpu"] / floor["cpu"]
+            add(
+                "short: wall <= 1.15x floor, CPU <= 1.2x floor",
+                c,
+                w <= WALL_FACTOR and p <= CPU_FACTOR and _right(row, short["texts"]),
+                f"wall {w:.2f}x, CPU {p:.2f}x of the floor",
+            )
+        lst, npy = short["rows"].get("ours-core-list"), short["rows"].get("ours-core-numpy")
+        if lst and npy and lst["peak_rss_mb"] and npy["peak_rss_mb"]:
+            ratio = npy["peak_rss_mb"] / lst["peak_rss_mb"]
+            add("numpy peak RSS <= 1/3 of list output's", "ours-core-numpy", ratio <= 1 / 3,
+                f"{npy['peak_rss_mb']:.0f} MB vs {lst['peak_rss_mb']:.0f} MB ({ratio:.2f}x)")  # fmt: skip
+
+    long = results.get("long")
+    if long:
+        peers = [
+            r["wall"] for c, r in long["rows"].items()
+            if not c.startswith("ours-") and c != FLOOR and _right(r, long["texts"]) and r["wall"]
+        ]  # fmt: skip
+        fastest = min(peers) if peers else None
+        for c, row in long["rows"].items():
+            if not c.startswith("ours-"):
+                continue
+            ok = _right(row, long["texts"])
+            detail = f"{row['verdict']['right']}/{long['texts']} right"
+            if ok and fastest is not None and row["wall"] is not None:
+                detail += f", {row['wall']:.2f} s vs fastest passing peer {fastest:.2f} s"
+                ok = row["wall"] <= fastest
+            add("long: every vector right, no slower than the fastest passing peer", c, ok, detail)
+
+    rate = results.get("rate")
+    if rate:
+        for c, row in rate["rows"].items():
+            if not c.startswith("ours-"):
+                continue
+            share = limit_share(row)
+            per_10k = row["server"]["rate_limited_429"] * 10_000 / rate["texts"]
+            ok = (
+                _right(row, rate["texts"]) and share is not None and share >= RATE_SHARE
+                and per_10k <= MAX_429_PER_10K
+            )  # fmt: skip
+            add("rate: >= 95% of the limit's throughput, <= 10 429s per 10,000 texts", c, ok,
+                f"{'-' if share is None else f'{share:.0%}'} of the limit, {per_10k:.0f} 429s per 10,000 texts"
+                + (f"; {row['error']}" if row["error"] else ""))  # fmt: skip
+
+    faults = results.get("faults")
+    if faults:
+        for c, row in faults["rows"].items():
+            if c.startswith("ours-"):
+                v = row["verdict"]
+                add("faults: 10,000 of 10,000 right", c, _right(row, faults["texts"]),
+                    f"{v['right']}/{faults['texts']} right, {v['lost']} lost, {v['misplaced']} misplaced")  # fmt: skip
+    return out
+
+
+def _num(value: float | None, fmt: str) -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def render(report: dict[str, Any]) -> str:
+    lines: list[str] = []
+    for name, sc in report["scenarios"].items():
+        lines += [f"### {sc['title']}", ""]
+        rate = name == "rate"
+        head = (
+            "| client | runs | wall s | CPU s | peak RSS MB | requests | 429s | faults met | right | lost | misplaced"
+        )
+        head += " | corrupt |"
+        if rate:
+            head += " limit throughput |"
+        head += " note |"
+        lines += [head, "|" + "---|" * (head.count("|") - 1)]
+        for client, row in sc["rows"].items():
+            s, v = row["server"], row["verdict"]
+            cells = [
+                f"`{client}`", str(row["runs"]), _num(row["wall"], ".2f"), _num(row["cpu"], ".2f"),
+                _num(row["peak_rss_mb"], ".0f"), str(s["requests"]), str(s["rate_limited_429"]),
+                str(s["injected_5xx"] + s["dropped"]), f"{v['right']:,}", str(v["lost"]), str(v["misplaced"]),
+                str(v["corrupt"]),
+            ]  # fmt: skip
+            if rate:
+                share = limit_share(row)
+                cells.append("-" if share is None else f"{share:.0%}")
+            cells.append((row["error"] or "").replace("|", "/")[:140])
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    lines += ["### Targets", "", "| target | client | met | measured |", "|---|---|---|---|"]
+    for t in report.get("targets", []):
+        lines.append(f"| {t['target']} | `{t['client']}` | {'yes' if t['met'] else '**no**'} | {t['detail']} |")
+    lines.append("")
+    return "\n".join(lines)
