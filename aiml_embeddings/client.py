@@ -82,7 +82,10 @@ class EmbeddingsClient:
         if api is not None and api != self.spec.api:
             raise ConfigurationError(f"model {model!r} is served by the {self.spec.api} API, not {api}", model=model)
         _positive("max_concurrency", max_concurrency, model)
-        _positive("max_retries", max_retries + 1, model)
+        if not isinstance(max_retries, int) or max_retries < 0:
+            raise ConfigurationError(
+                f"max_retries must be a whole number from 0 up, not {max_retries!r} (model {model!r})", model=model
+            )
         if batch_size is not None:
             _positive("batch_size", batch_size, model)
         if empty_inputs not in ("error", "zeros"):
@@ -139,13 +142,25 @@ class EmbeddingsClient:
     # --- pickling: settings travel, live clients and locks are rebuilt ------
 
     def __getstate__(self) -> dict[str, Any]:
+        """Settings only: the key stays behind (a copy reads it from the environment), like the live clients."""
         state = dict(self.__dict__)
-        for name in ("_lock", "_slots", "pacer", "_http", "_pool", "_loops", "_injected_http", "_injected_async_http"):
+        for name in (
+            "_api_key",
+            "_lock",
+            "_slots",
+            "pacer",
+            "_http",
+            "_pool",
+            "_loops",
+            "_injected_http",
+            "_injected_async_http",
+        ):
             state.pop(name, None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self._api_key = None
         self._injected_http = None
         self._injected_async_http = None
         self._init_runtime()

@@ -240,10 +240,11 @@ class AIMLEmbeddings(BaseModel, Embeddings):
         return copy
 
     def __getstate__(self) -> dict[Any, Any]:
-        """Injected HTTP clients hold sockets and locks: they stay behind, the core rebuilds its own."""
+        """Settings only: the key stays behind (a copy reads it from the environment, as a worker process
+        would), and injected HTTP clients, which hold sockets and locks, are rebuilt by the core."""
         state = super().__getstate__()
         fields = dict(state["__dict__"])
-        for name in _HTTP_FIELDS:
+        for name in (*_HTTP_FIELDS, "api_key"):
             fields[name] = None
         return {**state, "__dict__": fields}
 

@@ -101,7 +101,7 @@ def test_float_lists_are_accepted_where_base64_is_not_asked(api: FakeAPI, make: 
 @pytest.mark.parametrize(
     ("model", "doc_params", "query_params", "query_prefix"),
     [
-        ("text-multilingual-embedding-002", {"task_type": "RETRIEVAL_DOCUMENT"}, {"task_type": "RETRIEVAL_QUERY"}, ""),
+        ("textembedding-gecko@003", {"task_type": "RETRIEVAL_DOCUMENT"}, {"task_type": "RETRIEVAL_QUERY"}, ""),
         ("voyage-law-2", {"input_type": "document"}, {}, ""),
         ("BAAI/bge-base-en-v1.5", {}, {}, "Represent this sentence for searching relevant passages: "),
         ("text-embedding-3-small", {"encoding_format": "base64"}, {"encoding_format": "base64"}, ""),

@@ -135,9 +135,16 @@ def test_the_key_is_in_no_repr_error_or_log(api: FakeAPI, make: Make, caplog: py
         assert SECRET not in text
 
 
-def test_pickle_keeps_the_key_out_of_view(make: Make) -> None:
-    clone = pickle.loads(pickle.dumps(make(dimensions=8)))
-    assert SECRET not in repr(clone) and SECRET not in str(vars(clone).get("_api_key"))
+def test_pickle_leaves_the_key_behind_and_the_copy_reads_the_environment(
+    make: Make, api: FakeAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = pickle.dumps(make(dimensions=8))
+    assert SECRET.encode() not in data
+    clone = pickle.loads(data)
+    clone._injected_http = clone._http = api.sync()
+    monkeypatch.setenv("AIMLAPI_API_KEY", "key-from-env")
+    clone.embed(["a"])
+    assert api.headers_seen[-1]["authorization"] == "Bearer key-from-env"
 
 
 def test_httpx_client_errors_do_not_leak_headers(api: FakeAPI, make: Make) -> None:

@@ -62,9 +62,15 @@ DOCUMENTED: dict[str, Documented] = {
         ],
         _VOYAGE,
     ),
+    # Its request schema (api-docs 001) lists encoding_format, and its published real response came through
+    # the OpenAI SDK, which sends encoding_format="base64": the client asks for base64 here too.
+    "text-multilingual-embedding-002": Documented(
+        _GOOGLE.accepts | {"encoding_format"},
+        document={**_GOOGLE.document, "encoding_format": "base64"},
+        query={**_GOOGLE.query, "encoding_format": "base64"},
+    ),
     **dict.fromkeys(
         [
-            "text-multilingual-embedding-002",
             "textembedding-gecko@003",
             "textembedding-gecko-multilingual@001",
             "textembedding-gecko@001",

@@ -18,12 +18,13 @@ def b64(values: list[float]) -> str:
     return base64.b64encode(struct.pack(f"<{len(values)}f", *values)).decode()
 
 
-def test_openai_models_ask_for_base64_and_others_do_not() -> None:
-    assert codec.encode(MODELS["text-embedding-3-small"], ["a", "b"], {})["encoding_format"] == "base64"
+def test_base64_is_asked_only_where_the_model_accepts_it() -> None:
+    for model_id in ("text-embedding-3-small", "text-multilingual-embedding-002"):
+        assert codec.encode(MODELS[model_id], ["a", "b"], {})["encoding_format"] == "base64"
     for model_id in (
         "voyage-2",
         "BAAI/bge-base-en-v1.5",
-        "text-multilingual-embedding-002",
+        "textembedding-gecko@003",
         "alibaba/qwen-text-embedding-v3",
     ):
         assert "encoding_format" not in codec.encode(MODELS[model_id], ["a", "b"], {})
