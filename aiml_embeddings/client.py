@@ -111,6 +111,30 @@ class EmbeddingsClient:
         self._injected_async_http = http_async_client
         self._init_runtime()
 
+    SHARED_SETTINGS = (
+        "base_url",
+        "dimensions",
+        "max_concurrency",
+        "max_retries",
+        "timeout",
+        "default_headers",
+        "roles",
+        "empty_inputs",
+        "truncate",
+        "requests_per_minute",
+        "tokens_per_minute",
+    )
+    """Settings the framework adapters expose under the same names as this client."""
+
+    @classmethod
+    def from_settings(cls, model: str, settings: object, **extra: Any) -> EmbeddingsClient:
+        """A client from an adapter's settings object: its ``SHARED_SETTINGS`` attributes, plus ``extra``.
+
+        Both adapters name these settings alike on purpose; reading them here keeps
+        the two from drifting apart when a setting is added.
+        """
+        return cls(model, **{name: getattr(settings, name) for name in cls.SHARED_SETTINGS}, **extra)
+
     def _init_runtime(self) -> None:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(self.max_concurrency)

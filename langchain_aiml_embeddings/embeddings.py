@@ -154,6 +154,10 @@ class AIMLEmbeddings(BaseModel, Embeddings):
     """``error``: blank texts raise before any request; ``zeros``: they get a zero vector."""
     truncate: bool = False
     """Clip texts longer than the model's context instead of failing them."""
+    requests_per_minute: float | None = None
+    """Your quota, if you know it: requests then wait their turn here instead of drawing 429s."""
+    tokens_per_minute: float | None = None
+    """Your token quota per minute, paced the same way."""
     show_progress_bar: bool = False
     """Show a tqdm bar that advances per finished batch (needs the ``progress`` extra)."""
     http_client: httpx.Client | None = Field(default=None, exclude=True)
@@ -194,19 +198,11 @@ class AIMLEmbeddings(BaseModel, Embeddings):
         """
         if self.show_progress_bar:
             require_tqdm()
-        return EmbeddingsClient(
+        return EmbeddingsClient.from_settings(
             self.model,
+            self,
             api_key=self.api_key,
-            base_url=self.base_url,
-            dimensions=self.dimensions,
             batch_size=self.batch_size,
-            max_concurrency=self.max_concurrency,
-            max_retries=self.max_retries,
-            timeout=self.timeout,
-            default_headers=self.default_headers,
-            roles=self.roles,
-            empty_inputs=self.empty_inputs,
-            truncate=self.truncate,
             http_client=self.http_client,
             http_async_client=self.http_async_client,
         )

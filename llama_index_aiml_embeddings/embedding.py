@@ -105,6 +105,10 @@ class AIMLEmbedding(BaseEmbedding):
         default="error", description="A blank text: raise before any request, or answer a zero vector for it."
     )
     truncate: bool = Field(default=False, description="Clip over-long texts to the model's context instead of failing.")
+    requests_per_minute: float | None = Field(
+        default=None, description="Your request quota, if known: requests wait their turn instead of drawing 429s."
+    )
+    tokens_per_minute: float | None = Field(default=None, description="Your token quota per minute, paced likewise.")
     # Headers do not change the vectors and may carry a proxy's credential: they
     # travel to worker processes (pickle) but stay out of to_dict/to_json/repr.
     default_headers: dict[str, str] | None = Field(default=None, exclude=True, repr=False)
@@ -148,19 +152,11 @@ class AIMLEmbedding(BaseEmbedding):
         stale.close()
 
     def _build_client(self) -> EmbeddingsClient:
-        return EmbeddingsClient(
+        return EmbeddingsClient.from_settings(
             self.model_name,
+            self,
             api_key=self._api_key,
-            base_url=self.base_url,
-            dimensions=self.dimensions,
             batch_size=self.embed_batch_size,
-            max_concurrency=self.max_concurrency,
-            max_retries=self.max_retries,
-            timeout=self.timeout,
-            default_headers=self.default_headers,
-            roles=self.roles,
-            empty_inputs=self.empty_inputs,
-            truncate=self.truncate,
             http_client=self._http_client,
             http_async_client=self._http_async_client,
         )

@@ -207,3 +207,10 @@ def test_model_copy_with_update_rebuilds(fake_api: FakeAPI) -> None:
 def test_model_validate_builds_the_client_on_first_use(fake_api: FakeAPI) -> None:
     emb = AIMLEmbeddings.model_validate({"model": "voyage-2", "http_client": fake_api.client()})
     assert len(emb.embed_query("q")) == MODELS["voyage-2"].dimension
+
+
+def test_quota_settings_reach_the_pacer(fake_api: FakeAPI) -> None:
+    emb = make(fake_api, requests_per_minute=60, tokens_per_minute=6000)
+    pacer = emb.client.pacer
+    assert pacer.admit(6000) == 0  # the first minute's tokens are there...
+    assert pacer.admit(10) > 0  # ...and then the next request waits instead of drawing a 429

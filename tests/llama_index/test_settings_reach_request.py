@@ -173,3 +173,9 @@ def test_truncate_clips_an_over_long_text_before_sending(make: Make, api: FakeAP
     make(truncate=True).get_text_embedding(long_text)
     sent = api.requests[0]["input"]
     assert 0 < len(sent) < len(long_text)
+
+
+def test_quota_settings_reach_the_pacer(make: Make) -> None:
+    pacer = make(requests_per_minute=60, tokens_per_minute=6000).client.pacer
+    assert pacer.admit(6000) == 0
+    assert pacer.admit(10) > 0
