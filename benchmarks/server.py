@@ -234,7 +234,9 @@ class BenchServer:
         if fault == "5xx":
             stats.injected_5xx += 1
             status = self.random.choice((500, 502, 503))
-            await _write(writer, status, _error_body(status, "injected server error", inworld), {}, request_id)
+            await _write(
+                writer, status, json.dumps(_error_body(status, "injected server error", inworld)), {}, request_id
+            )
             return True
         if inworld:
             payload = '{"embeddings":[' + ",".join(f'{{"values":{vector_json(t, dimension)}}}' for t in texts) + "]}"
@@ -316,7 +318,7 @@ class BenchServer:
             raise Rejection(400, _error_body(400, "model.model is required", True))
         if len(texts) > self.config.max_inputs:
             raise Rejection(400, _error_body(400, f"too many inputs: maximum {self.config.max_inputs}", True))
-        total = sum(count_tokens(t) for t in texts)  # type: ignore[arg-type]  # checked above
+        total = sum(count_tokens(str(t)) for t in texts)
         if total > self.config.max_tokens:
             raise Rejection(
                 400, _error_body(400, f"input exceeds the maximum of {self.config.max_tokens} tokens", True)
@@ -387,7 +389,7 @@ async def _write(
 
 async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
     if headers.get("transfer-encoding", "").lower() == "chunked":
-        parts = []
+        parts: list[bytes] = []
         while True:
             size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
             if size == 0:

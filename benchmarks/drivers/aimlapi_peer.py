@@ -10,7 +10,7 @@ MODEL = "text-embedding-3-small"
 
 
 def aimlapi(texts: list[str], base_url: str, *, run_async: bool) -> Call:
-    from langchain_aimlapi import AimlapiEmbeddings
+    from langchain_aimlapi import AimlapiEmbeddings  # type: ignore[import-not-found,unused-ignore]
 
     emb = AimlapiEmbeddings(
         model=MODEL, base_url=base_url, api_key=os.environ.get("AIMLAPI_API_KEY", "test-aimlapi-key")

@@ -55,6 +55,7 @@ def main(builders: Mapping[str, Builder]) -> None:
             result = asyncio.run(_wait(result))
     except BaseException as exc:  # a crash is a result: report it, do not hide it
         error = f"{type(exc).__name__}: {str(exc)[:300]}"
+        result = None  # not the coroutine that raised
         traceback.print_exc(file=sys.stderr)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF)

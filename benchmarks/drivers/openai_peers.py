@@ -14,7 +14,7 @@ def _key() -> str:
 
 
 def langchain_openai(texts: list[str], base_url: str, *, run_async: bool) -> Call:
-    from langchain_openai import OpenAIEmbeddings
+    from langchain_openai import OpenAIEmbeddings  # type: ignore[import-not-found,unused-ignore]
 
     # check_embedding_ctx_length=False: otherwise it sends token IDs and fetches a tokenizer over the network.
     emb = OpenAIEmbeddings(model=MODEL, base_url=base_url, api_key=_key(), check_embedding_ctx_length=False)
@@ -23,11 +23,11 @@ def langchain_openai(texts: list[str], base_url: str, *, run_async: bool) -> Cal
 
 def llamaindex_openai(texts: list[str], base_url: str, *, run_async: bool, like: bool) -> Call:
     if like:
-        from llama_index.embeddings.openai_like import OpenAILikeEmbedding
+        from llama_index.embeddings.openai_like import OpenAILikeEmbedding  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
         emb = OpenAILikeEmbedding(model_name=MODEL, api_base=base_url, api_key=_key())
     else:
-        from llama_index.embeddings.openai import OpenAIEmbedding
+        from llama_index.embeddings.openai import OpenAIEmbedding  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
         emb = OpenAIEmbedding(model=MODEL, api_base=base_url, api_key=_key())
     if run_async:

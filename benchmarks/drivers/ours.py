@@ -14,9 +14,11 @@ def _key() -> str:
 
 
 def langchain(texts: list[str], base_url: str, *, run_async: bool) -> Call:
+    from pydantic import SecretStr
+
     from langchain_aiml_embeddings import AIMLEmbeddings
 
-    emb = AIMLEmbeddings(model=MODEL, base_url=base_url, api_key=_key())
+    emb = AIMLEmbeddings(model=MODEL, base_url=base_url, api_key=SecretStr(_key()))
     return (lambda: emb.aembed_documents(texts)) if run_async else (lambda: emb.embed_documents(texts))
 
 
