@@ -19,6 +19,8 @@ def limit_share(row: dict[str, Any]) -> float | None:
     has refilled for everything beyond its initial content. Latency of the
     responses does not count: this measures riding the limit, not the server.
     """
+    if row["error"]:
+        return None  # a client that gave up did not carry the job to the end: no throughput to speak of
     stats, limits = row["server"], row["limits"]
     first, last = stats.get("first_request"), stats.get("last_admit")
     if first is None or last is None or not limits.get("tokens_per_minute"):
@@ -148,3 +150,20 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"| {t['target']} | `{t['client']}` | {'yes' if t['met'] else '**no**'} | {t['detail']} |")
     lines.append("")
     return "\n".join(lines)
+
+
+def main() -> None:
+    """Re-render the table and the targets of a results file (``python -m benchmarks.report <stem>``)."""
+    import json
+    import sys
+    from pathlib import Path
+
+    stem = sys.argv[1] if len(sys.argv) > 1 else str(Path(__file__).parent / "results" / "latest")
+    report = json.loads(Path(stem + ".json").read_text(encoding="utf-8"))
+    report["targets"] = evaluate(report["scenarios"])
+    Path(stem + ".json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    Path(stem + ".md").write_text(render(report), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
