@@ -17,7 +17,9 @@ RETRYABLE_STATUS = frozenset({408, 409, 429})
 NEVER_RETRY = frozenset({400, 401, 403, 404})
 
 _TOO_LARGE = re.compile(
-    r"too (many|large|long|big)|maximum|exceed|context length|max(imum)?[ _-]?(input|token|length|item|batch)|payload",
+    # "tokens per request": OpenAI's "Requested 416735 tokens, max 300000 tokens per request".
+    r"too (many|large|long|big)|maximum|exceed|context length|max(imum)?[ _-]?(input|token|length|item|batch)|payload"
+    r"|tokens per request",
     re.IGNORECASE,
 )
 
