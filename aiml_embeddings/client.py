@@ -74,6 +74,7 @@ class EmbeddingsClient:
         http_async_client: httpx.AsyncClient | None = None,
         sleep: Callable[[float], None] = time.sleep,
         async_sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
         retry_policy: RetryPolicy | None = None,
         requests_per_minute: float | None = None,
         tokens_per_minute: float | None = None,
@@ -107,6 +108,7 @@ class EmbeddingsClient:
         self._api_key = SecretStr(api_key) if isinstance(api_key, str) else api_key
         self._sleep = sleep
         self._async_sleep = async_sleep
+        self._clock = clock
         self._injected_http = http_client
         self._injected_async_http = http_async_client
         self._init_runtime()
@@ -142,6 +144,8 @@ class EmbeddingsClient:
             self.max_concurrency,
             requests_per_minute=self.requests_per_minute,
             tokens_per_minute=self.tokens_per_minute,
+            backoff=self.policy.delay,
+            clock=self._clock,
         )
         self._http: httpx.Client | None = self._injected_http
         self._pool: ThreadPoolExecutor | None = None

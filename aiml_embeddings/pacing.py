@@ -35,11 +35,18 @@ class _Bucket:
         return 0.0 if needed <= 0 else needed * 60 / self.per_minute
 
     def take(self, amount: float) -> None:
-        self.level -= min(amount, self.per_minute)
+        """Spend ``amount`` (a negative amount gives back what a refused request took)."""
+        self.level = min(self.per_minute, self.level - min(amount, self.per_minute))
 
 
 class Pacer:
-    """Shared by every batch of one client, across threads and event loops."""
+    """Shared by every batch of one client, across threads and event loops.
+
+    A 429 pauses the whole client, not just the request that drew it: the
+    other batches would only draw their own 429s. The pause is the server's
+    ``Retry-After`` when it sends one, else a jittered exponential step that
+    grows while 429s keep coming and resets on a success.
+    """
 
     def __init__(
         self,
@@ -47,25 +54,34 @@ class Pacer:
         *,
         requests_per_minute: float | None = None,
         tokens_per_minute: float | None = None,
+        backoff: Callable[[int], float] = lambda streak: min(20.0, 0.5 * 2**streak),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ceiling = max_concurrency
         self.limit = float(max_concurrency)
         self.in_flight = 0
         self.rate_limited = 0
+        self._backoff = backoff
         self._clock = clock
         self._lock = threading.Lock()
         self._last_cut = float("-inf")
+        self._paused_until = float("-inf")
+        self._streak = 0
         now = clock()
         self._requests = _Bucket(requests_per_minute, requests_per_minute, now) if requests_per_minute else None
         self._tokens = _Bucket(tokens_per_minute, tokens_per_minute, now) if tokens_per_minute else None
 
+    def now(self) -> float:
+        return self._clock()
+
     def admit(self, tokens: int) -> float:
         """0 and a slot taken, or the seconds to wait before asking again."""
         with self._lock:
+            now = self._clock()
+            if now < self._paused_until:
+                return self._paused_until - now
             if self.in_flight >= int(self.limit):
                 return POLL
-            now = self._clock()
             wait = max(
                 self._requests.wait_for(1, now) if self._requests else 0.0,
                 self._tokens.wait_for(tokens, now) if self._tokens else 0.0,
@@ -79,19 +95,34 @@ class Pacer:
             self.in_flight += 1
             return 0.0
 
-    def started(self) -> float:
-        """A stamp for the request just admitted, to tell old 429s from new ones."""
-        return self._clock()
+    def finished(self, sent_at: float, tokens: int, *, rate_limited: bool = False, hint: float | None = None) -> None:
+        """Release the slot and adapt to the answer.
 
-    def finished(self, sent_at: float, *, rate_limited: bool = False, hinted: bool = False) -> None:
-        """Release the slot and adapt: multiplicative cut on an unhinted 429, additive growth otherwise."""
+        On a 429: pause everyone (``hint`` seconds, or the next backoff step),
+        give back the quota the refused request took, and without a hint halve
+        the in-flight limit, once per round trip (429s from requests sent
+        before the last cut say nothing new). Otherwise grow the limit by one
+        per round of successes and end the 429 streak.
+        """
         with self._lock:
             self.in_flight -= 1
-            if rate_limited:
-                self.rate_limited += 1
-                # One cut per round trip: 429s from requests sent before the last cut say nothing new.
-                if not hinted and sent_at >= self._last_cut:
-                    self.limit = max(1.0, int(self.limit) / 2)
-                    self._last_cut = self._clock()
-            else:
+            if not rate_limited:
+                self._streak = 0
                 self.limit = min(float(self.ceiling), self.limit + 1 / max(1.0, self.limit))
+                return
+            self.rate_limited += 1
+            now = self._clock()
+            if self._requests:
+                self._requests.take(-1)
+            if self._tokens:
+                self._tokens.take(-tokens)
+            if sent_at < self._last_cut:
+                return
+            self._last_cut = now
+            if hint is None:
+                self.limit = max(1.0, int(self.limit) / 2)
+                pause = self._backoff(self._streak)
+                self._streak += 1
+            else:
+                pause = hint
+            self._paused_until = max(self._paused_until, now + pause)

@@ -26,9 +26,16 @@ _TOO_LARGE = re.compile(
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Jittered exponential backoff, capped; the defaults ride out a minute-long rate limit."""
+    """Jittered exponential backoff, capped; 429s get a time budget instead of a count.
+
+    A rate limit can take minutes to clear where a 5xx clears in seconds, so
+    counting retries would either give up on a rate limit or hammer a broken
+    server: 429s are retried for ``rate_limit_patience`` seconds of unbroken
+    refusals, everything else ``max_retries`` times.
+    """
 
     max_retries: int = 5
+    rate_limit_patience: float = 180.0
     initial: float = 0.5
     factor: float = 2.0
     cap: float = 20.0

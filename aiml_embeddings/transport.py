@@ -8,11 +8,9 @@ split and decode logic therefore exists once; ``drive_sync`` and
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import threading
-import time
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,8 +46,6 @@ class Send:
 @dataclass(frozen=True)
 class Sleep:
     seconds: float
-    pacing: bool = False
-    """A wait for a slot or quota, always on the real clock; others go through the injectable sleep."""
 
 
 Action = Send | Sleep
@@ -134,55 +130,81 @@ def batch_flow(job: Job, batch: range) -> Flow:
 
 
 def _attempts(job: Job, part: range) -> Generator[Action, Reply, list[RawVector] | _TooLarge | AIMLEmbeddingsError]:
-    model = job.spec.id
+    """One batch until it succeeds, is too large, or fails for good.
+
+    Failures other than 429 are retried ``max_retries`` times with their own
+    backoff. 429s are retried for as long as ``rate_limit_patience`` allows,
+    spaced by the pacer's client-wide pause rather than by a sleep here, so
+    the other batches wait too instead of drawing their own 429s.
+    """
     texts = job.texts[part.start : part.stop]
     body = json.dumps(job.codec.encode(job.spec, texts, job.params)).encode("utf-8")
-    cost = sum(len(t) for t in texts) // 4 + 1  # quota pacing wants a close estimate, not a safe one
-    error: AIMLEmbeddingsError | None = None
-    hint: httpx.Headers | None = None
-    for attempt in range(job.policy.max_retries + 1):
-        if attempt:
-            yield Sleep(job.policy.delay(attempt - 1, hint))
+    cost = sum(len(t) for t in texts) // 4 + len(texts)  # quota pacing wants a close estimate, not a safe one
+    failures = 0
+    limited_since: float | None = None
+    while True:
         while (wait := job.pacer.admit(cost)) > 0:
-            yield Sleep(wait, pacing=True)
-        sent_at = job.pacer.started()
+            yield Sleep(wait)
+        sent_at = job.pacer.now()
         reply: Reply = None
+        limited = False
         try:
             reply = yield Send(job.url, job.headers, body)
         finally:
             limited = isinstance(reply, httpx.Response) and reply.status_code == 429
-            hinted = limited and retry_after(reply.headers) is not None  # type: ignore[union-attr]
-            job.pacer.finished(sent_at, rate_limited=limited, hinted=hinted)
-        if not isinstance(reply, httpx.Response):
-            cls = APITimeoutError if isinstance(reply, httpx.TimeoutException) else APIConnectionError
-            error = cls(
+            hint = retry_after(reply.headers) if limited else None  # type: ignore[union-attr]
+            if hint is not None:
+                hint = min(hint, job.policy.retry_after_cap)
+            job.pacer.finished(sent_at, cost, rate_limited=limited, hint=hint)
+        outcome = _read(job, part, reply)
+        if not isinstance(outcome, _Retryable):
+            return outcome
+        if limited:
+            now = job.pacer.now()
+            limited_since = now if limited_since is None else limited_since
+            if now - limited_since >= job.policy.rate_limit_patience:
+                return outcome.error
+            continue
+        limited_since = None
+        failures += 1
+        if failures > job.policy.max_retries:
+            return outcome.error
+        yield Sleep(job.policy.delay(failures - 1, reply.headers if isinstance(reply, httpx.Response) else None))
+
+
+@dataclass(frozen=True)
+class _Retryable:
+    error: AIMLEmbeddingsError
+
+
+def _read(job: Job, part: range, reply: Reply) -> list[RawVector] | _TooLarge | AIMLEmbeddingsError | _Retryable:
+    """What one reply means for its batch: vectors, too large, a final error, or worth another try."""
+    model = job.spec.id
+    if not isinstance(reply, httpx.Response):
+        cls = APITimeoutError if isinstance(reply, httpx.TimeoutException) else APIConnectionError
+        return _Retryable(
+            cls(
                 f"model {model!r}: no answer from the API ({type(reply).__name__}); check the network and base URL",
                 model=model,
             )
-            hint = None
-            continue
-        hint = reply.headers
-        request_id = reply.headers.get("x-request-id")
-        payload = _json(reply)
-        if reply.is_success:
-            try:
-                vectors = job.codec.decode(payload, len(part), model)
-                job.check(vectors)
-                return vectors
-            except MalformedResponseError as exc:
-                exc.request_id, exc.status_code = request_id, reply.status_code
-                error = exc
-                continue
-        info = job.codec.error(payload, reply.text)
-        request_id = request_id or info.request_id
-        if looks_too_large(reply.status_code, info.message):
-            return _TooLarge(info.message, reply.status_code, request_id)
-        error = status_error(reply.status_code, info.message, model=model, request_id=request_id, grpc_code=info.code)
-        logger.debug("model %s: status %d (request id %s)", model, reply.status_code, request_id)
-        if not is_retryable(reply.status_code):
-            return error
-    assert error is not None
-    return error
+        )
+    request_id = reply.headers.get("x-request-id")
+    payload = _json(reply)
+    if reply.is_success:
+        try:
+            vectors = job.codec.decode(payload, len(part), model)
+            job.check(vectors)
+            return vectors
+        except MalformedResponseError as exc:
+            exc.request_id, exc.status_code = request_id, reply.status_code
+            return _Retryable(exc)
+    info = job.codec.error(payload, reply.text)
+    request_id = request_id or info.request_id
+    if looks_too_large(reply.status_code, info.message):
+        return _TooLarge(info.message, reply.status_code, request_id)
+    error = status_error(reply.status_code, info.message, model=model, request_id=request_id, grpc_code=info.code)
+    logger.debug("model %s: status %d (request id %s)", model, reply.status_code, request_id)
+    return _Retryable(error) if is_retryable(reply.status_code) else error
 
 
 def _json(reply: httpx.Response) -> Any:
@@ -208,7 +230,7 @@ def drive_sync(
         while True:
             action = flow.send(reply)
             if isinstance(action, Sleep):
-                (time.sleep if action.pacing else sleep)(action.seconds)
+                sleep(action.seconds)
                 reply = None
                 continue
             try:
@@ -233,7 +255,7 @@ async def drive_async(
         while True:
             action = flow.send(reply)
             if isinstance(action, Sleep):
-                await (asyncio.sleep if action.pacing else sleep)(action.seconds)
+                await sleep(action.seconds)
                 reply = None
                 continue
             try:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -13,11 +14,24 @@ SECRET = "sk-very-secret-0123456789"
 
 
 class Sleeps(list[float]):
+    """A sleep that only records, and the clock it moves: no test waits, yet time passes for the pacer."""
+
+    now = 1000.0
+
+    def clock(self) -> float:
+        return self.now
+
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
+        self.now += seconds
 
     async def asleep(self, seconds: float) -> None:
-        self.append(seconds)
+        self(seconds)
+        await asyncio.sleep(0)  # let the other coroutines run, as a real sleep would
+
+    def waits(self) -> list[float]:
+        """The sleeps longer than a slot poll: backoffs and pauses."""
+        return [s for s in self if s > 0.02]
 
 
 @pytest.fixture
@@ -42,6 +56,7 @@ def make(api: FakeAPI, sleeps: Sleeps) -> Callable[..., EmbeddingsClient]:
             http_async_client=api.async_(),
             sleep=sleeps,
             async_sleep=sleeps.asleep,
+            clock=sleeps.clock,
             **settings,
         )
 

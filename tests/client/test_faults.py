@@ -19,6 +19,7 @@ from aiml_embeddings import (
     MalformedResponseError,
     ModelNotFoundError,
     RateLimitError,
+    RetryPolicy,
     ServerError,
 )
 
@@ -169,11 +170,39 @@ def test_a_failed_batch_keeps_the_finished_ones(api: FakeAPI, make: Make) -> Non
     assert "failed inputs: 16-" in str(error)
 
 
-def test_rate_limit_that_outlasts_retries_is_typed(api: FakeAPI, make: Make, sleeps: Sleeps) -> None:
+def test_a_rate_limit_is_ridden_out_past_max_retries_then_typed(api: FakeAPI, make: Make, sleeps: Sleeps) -> None:
     api.faults.append(status(429))
     with pytest.raises(RateLimitError):
         make(dimensions=8, max_concurrency=1, max_retries=3).embed(["a"])
-    assert len(api.requests) == 4 and len(sleeps) == 3
+    assert len(api.requests) > 4  # 429s are not counted against max_retries...
+    assert 180 <= sum(sleeps.waits()) <= 180 + 20 + 1  # ...but against rate_limit_patience (180 s by default)
+
+
+def test_rate_limit_patience_is_a_setting(api: FakeAPI, make: Make, sleeps: Sleeps) -> None:
+    api.faults.append(status(429))
+    with pytest.raises(RateLimitError):
+        make(dimensions=8, retry_policy=RetryPolicy(rate_limit_patience=5)).embed(["a"])
+    assert 5 <= sum(sleeps.waits()) <= 5 + 4
+
+
+def test_a_429_pauses_every_batch_not_just_its_own(api: FakeAPI, make: Make, sleeps: Sleeps) -> None:
+    seen: list[float] = []
+    api.faults += [lambda r, b: seen.append(sleeps.now), times(1, status(429, {"Retry-After": "2"}))]  # type: ignore[func-returns-value]
+    client = make(dimensions=8, max_concurrency=1, batch_size=16)
+    assert right(client.embed(TEXTS * 4), TEXTS * 4)
+    refused_at = seen[0]
+    assert all(t >= refused_at + 2 for t in seen[1:])
+    assert client.pacer.rate_limited == 1
+
+
+def test_quota_pacing_gives_back_what_a_refused_request_took(sleeps: Sleeps) -> None:
+    from aiml_embeddings.pacing import Pacer
+
+    pacer = Pacer(4, tokens_per_minute=600, clock=sleeps.clock)
+    assert pacer.admit(600) == 0
+    pacer.finished(sleeps.now, 600, rate_limited=True, hint=1.0)
+    sleeps(1.0)
+    assert pacer.admit(600) == 0  # the refused request's tokens came back: no minute-long wait
 
 
 async def test_async_rides_the_same_faults(api: FakeAPI, make: Make, sleeps: Sleeps) -> None:

@@ -17,7 +17,7 @@ def test_slots_close_at_the_limit_and_reopen() -> None:
     pacer = Pacer(2, clock=Clock())
     assert pacer.admit(1) == 0 and pacer.admit(1) == 0
     assert pacer.admit(1) == POLL
-    pacer.finished(pacer.started())
+    pacer.finished(pacer.now(), 1)
     assert pacer.admit(1) == 0
 
 
@@ -27,33 +27,37 @@ def test_an_unhinted_429_halves_once_per_round_trip_then_grows_back() -> None:
     stamps = []
     for _ in range(8):
         assert pacer.admit(1) == 0
-        stamps.append(pacer.started())
+        stamps.append(pacer.now())
     clock.now += 1
     for stamp in stamps:  # eight 429s from one round: one cut, not eight
-        pacer.finished(stamp, rate_limited=True)
+        pacer.finished(stamp, 1, rate_limited=True)
     assert int(pacer.limit) == 4 and pacer.rate_limited == 8
+    assert 0.25 <= pacer.admit(1) <= 0.5  # everyone pauses for the first backoff step
+    clock.now += 1
     for _ in range(40):
         pacer.admit(1)
-        pacer.finished(pacer.started())
+        pacer.finished(pacer.now(), 1)
     assert int(pacer.limit) == 8  # additive growth, capped at the ceiling
 
 
 def test_a_hinted_429_does_not_cut() -> None:
     pacer = Pacer(8, clock=Clock())
     pacer.admit(1)
-    pacer.finished(pacer.started(), rate_limited=True, hinted=True)
+    pacer.finished(pacer.now(), 1, rate_limited=True, hint=2.0)
     assert pacer.limit == 8
+    assert pacer.admit(1) == 2.0  # but everyone waits what the server said
 
 
 def test_the_limit_never_drops_below_one() -> None:
     clock = Clock()
     pacer = Pacer(4, clock=clock)
     for _ in range(10):
-        pacer.admit(1)
-        stamp = pacer.started()
+        clock.now += 30
+        assert pacer.admit(1) == 0
+        stamp = pacer.now()
         clock.now += 1
-        pacer.finished(stamp, rate_limited=True)
-    assert pacer.limit == 1
+        pacer.finished(stamp, 1, rate_limited=True)
+    assert pacer.limit == 1 and pacer.in_flight == 0
 
 
 def test_requests_per_minute_spaces_requests_out() -> None:
