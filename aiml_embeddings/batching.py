@@ -15,6 +15,10 @@ BYTES_PER_TOKEN = 3
 MIN_SPLIT_INPUTS = 16
 """Below this many inputs per request, more requests cost more round trips than they save."""
 
+MAX_VALUES_PER_RESPONSE = 400_000
+"""Floats per answer (about 2 MB as base64, 8 MB as JSON numbers): answers in flight at once,
+not the result, set the peak memory of a large job, so no single answer may be huge."""
+
 
 def estimate_tokens(text: str) -> int:
     """An upper-leaning token count, cheap enough to run on every input."""
@@ -41,8 +45,19 @@ def plan_batches(
     n = len(costs)
     if n == 0:
         return []
-    spread = max(MIN_SPLIT_INPUTS, -(-n // max(1, min_batches)))
-    per_batch = min(max_inputs, spread)
+    slots = max(1, min_batches)
+    per_batch = min(max_inputs, max(MIN_SPLIT_INPUTS, -(-n // slots)))
+    batches = _greedy(costs, per_batch, max_tokens)
+    if len(batches) > slots and len(batches) % slots:
+        # A last wave with idle slots costs a full round trip: spread the work over whole waves.
+        waves = -(-len(batches) // slots)
+        evened = _greedy(costs, min(per_batch, max(MIN_SPLIT_INPUTS, -(-n // (waves * slots)))), max_tokens)
+        if len(evened) <= waves * slots:
+            batches = evened
+    return batches
+
+
+def _greedy(costs: Sequence[int], per_batch: int, max_tokens: int) -> list[range]:
     batches: list[range] = []
     start, tokens = 0, 0
     for i, cost in enumerate(costs):
@@ -50,7 +65,7 @@ def plan_batches(
             batches.append(range(start, i))
             start, tokens = i, 0
         tokens += cost
-    batches.append(range(start, n))
+    batches.append(range(start, len(costs)))
     return batches
 
 

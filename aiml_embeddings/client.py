@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from . import __version__
 from .auth import authorization, resolve_base_url, resolve_key
-from .batching import estimate_tokens, plan_batches
+from .batching import MAX_VALUES_PER_RESPONSE, estimate_tokens, plan_batches
 from .errors import AIMLEmbeddingsError, ConfigurationError, EmptyInputError, InputTooLongError
 from .inputs import EmptyPolicy, blank_positions, check_texts, clip_long
 from .models import DEFAULT_MODEL, Api, ModelSpec, get_model
@@ -329,9 +329,10 @@ class EmbeddingsClient:
                 "User-Agent": f"aiml-embeddings/{__version__}",
                 **self.default_headers,
             }
+        per_answer = MAX_VALUES_PER_RESPONSE // self.dimension if self.dimension else spec.max_inputs
         batches = plan_batches(
             [estimate_tokens(t) for t in sent],
-            max_inputs=min(spec.max_inputs, self.batch_size or spec.max_inputs),
+            max_inputs=max(1, min(spec.max_inputs, self.batch_size or spec.max_inputs, per_answer)),
             max_tokens=spec.max_tokens,
             min_batches=self.max_concurrency,
         )

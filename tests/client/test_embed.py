@@ -203,3 +203,10 @@ def test_client_pickles_and_works_after(api: FakeAPI, make: Make) -> None:
     clone = pickle.loads(pickle.dumps(client))
     assert clone.model == client.model and clone.dimensions == 8
     assert clone._http is None  # rebuilt lazily, not carried over
+
+
+def test_no_answer_is_huge_at_full_dimension(api: FakeAPI, make: Make) -> None:
+    make(max_concurrency=8).embed(texts_of(2000))  # 1536 values a vector
+    per_request = [len(api.texts(b)) for b in api.requests]
+    assert max(per_request) * 1536 <= 400_000
+    assert len(api.requests) % 8 == 0  # whole waves: no round trip with idle slots
