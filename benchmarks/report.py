@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .scenarios import FLOOR, OURS_ADAPTERS
+from .scenarios import FLOOR, FLOOR_LIST, OURS_ADAPTERS
 
 WALL_FACTOR = 1.15
 CPU_FACTOR = 1.2
@@ -50,23 +50,29 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
         out.append({"target": target, "client": client, "met": met, "detail": detail})
 
     short = results.get("short")
-    if short and FLOOR in short["rows"] and short["rows"][FLOOR]["wall"]:
-        floor = short["rows"][FLOOR]
-        for c in OURS_ADAPTERS:
-            row = short["rows"].get(c)
-            if row is None:
-                continue
+    if short:
+        rows = short["rows"]
+
+        def against(c: str, yardstick: str, other: str) -> None:
+            """Judge ``c`` against its own floor, and show the other floor's ratios beside it."""
+            row, floor = rows.get(c), rows.get(yardstick)
+            if row is None or floor is None or not floor["wall"]:
+                return
+            target = "short: wall <= 1.15x floor, CPU <= 1.2x floor"
             if row["wall"] is None:
-                add("short: wall <= 1.15x floor, CPU <= 1.2x floor", c, False, str(row["error"]))
-                continue
+                add(target, c, False, str(row["error"]))
+                return
             w, p = row["wall"] / floor["wall"], row["cpu"] / floor["cpu"]
-            add(
-                "short: wall <= 1.15x floor, CPU <= 1.2x floor",
-                c,
-                w <= WALL_FACTOR and p <= CPU_FACTOR and _right(row, short["texts"]),
-                f"wall {w:.2f}x, CPU {p:.2f}x of the floor",
-            )
-        lst, npy = short["rows"].get("ours-core-list"), short["rows"].get("ours-core-numpy")
+            detail = f"wall {w:.2f}x, CPU {p:.2f}x of `{yardstick}`"
+            second = rows.get(other)
+            if second and second["wall"]:
+                detail += f" ({row['wall'] / second['wall']:.2f}x, {row['cpu'] / second['cpu']:.2f}x of `{other}`)"
+            add(target, c, w <= WALL_FACTOR and p <= CPU_FACTOR and _right(row, short["texts"]), detail)
+
+        for c in [*OURS_ADAPTERS, "ours-core-list"]:
+            against(c, FLOOR_LIST, FLOOR)  # list[list[float]] out, like the list floor
+        against("ours-core-numpy", FLOOR, FLOOR_LIST)
+        lst, npy = rows.get("ours-core-list"), rows.get("ours-core-numpy")
         if lst and npy and lst["peak_rss_mb"] and npy["peak_rss_mb"]:
             ratio = npy["peak_rss_mb"] / lst["peak_rss_mb"]
             add("numpy peak RSS <= 1/3 of list output's", "ours-core-numpy", ratio <= 1 / 3,
@@ -76,7 +82,7 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     if long:
         peers = [
             r["wall"] for c, r in long["rows"].items()
-            if not c.startswith("ours-") and c != FLOOR and _right(r, long["texts"]) and r["wall"]
+            if not c.startswith("ours-") and not c.startswith(FLOOR) and _right(r, long["texts"]) and r["wall"]
         ]  # fmt: skip
         fastest = min(peers) if peers else None
         for c, row in long["rows"].items():

@@ -16,6 +16,8 @@ OPENAI_PEERS = [
     "llamaindex-openailike-async",
 ]
 FLOOR = "raw-httpx-floor"
+FLOOR_LIST = "raw-httpx-floor-list"
+"""The floor answering list[list[float]], as LangChain and LlamaIndex require: the adapters' yardstick."""
 
 RPM = 600
 TPM = 1_000_000
@@ -73,7 +75,15 @@ def scenarios(scale: float = 1.0, runs: int = 3) -> list[Scenario]:
             f"{n(10_000):,} short texts, 1536 dims",
             short_texts(n(10_000)),
             {},
-            [*OURS_ADAPTERS, "ours-core-list", "ours-core-numpy", FLOOR, *OPENAI_PEERS, "langchain-aimlapi-sync"],
+            [
+                *OURS_ADAPTERS,
+                "ours-core-list",
+                "ours-core-numpy",
+                FLOOR_LIST,
+                FLOOR,
+                *OPENAI_PEERS,
+                "langchain-aimlapi-sync",
+            ],
             runs=runs,
         ),
         Scenario(
@@ -81,7 +91,14 @@ def scenarios(scale: float = 1.0, runs: int = 3) -> list[Scenario]:
             f"{n(2_000):,} texts of ~1,500 tokens, 300,000-token cap per request",
             texts_of_tokens(n(2_000), 1500),
             {"max_tokens": 300_000},
-            [*OURS_ADAPTERS, "ours-core-numpy", FLOOR, *OPENAI_PEERS],
+            [
+                *OURS_ADAPTERS,
+                "ours-core-list",
+                "ours-core-list-concurrency-32",
+                "ours-core-numpy",
+                FLOOR,
+                *OPENAI_PEERS,
+            ],
             runs=runs,
         ),
         Scenario(
@@ -94,6 +111,9 @@ def scenarios(scale: float = 1.0, runs: int = 3) -> list[Scenario]:
                 "ours-langchain-sync",
                 "ours-langchain-async",
                 "ours-llamaindex-async",
+                "ours-langchain-sync-quota",
+                "ours-langchain-async-quota",
+                "ours-llamaindex-async-quota",
                 "ours-core-numpy-quota",
                 FLOOR,
                 "langchain-openai-sync",
@@ -108,7 +128,7 @@ def scenarios(scale: float = 1.0, runs: int = 3) -> list[Scenario]:
             f"{n(10_000):,} short texts, 10% 5xx + 10% dropped connections, shuffled data",
             short_texts(n(10_000), seed=4),
             {"error_rate": 0.1, "drop_rate": 0.1, "shuffle": True},
-            [*OURS_ADAPTERS, "ours-core-numpy", FLOOR, *OPENAI_PEERS],
+            [*OURS_ADAPTERS, "ours-core-numpy", FLOOR_LIST, FLOOR, *OPENAI_PEERS],
             runs=runs,
         ),
     ]

@@ -13,34 +13,43 @@ def _key() -> str:
     return os.environ.get("AIMLAPI_API_KEY", "test-aimlapi-key")
 
 
-def langchain(texts: list[str], base_url: str, *, run_async: bool) -> Call:
+def _quota(quota: bool) -> tuple[float | None, float | None]:
+    """The quota the rate-limit scenario's server enforces, as a user who knows it would set it."""
+    if not quota:
+        return None, None
+    return float(os.environ["BENCH_RPM"]), float(os.environ["BENCH_TPM"])
+
+
+def langchain(texts: list[str], base_url: str, *, run_async: bool, quota: bool = False) -> Call:
     from pydantic import SecretStr
 
     from langchain_aiml_embeddings import AIMLEmbeddings
 
-    emb = AIMLEmbeddings(model=MODEL, base_url=base_url, api_key=SecretStr(_key()))
+    rpm, tpm = _quota(quota)
+    emb = AIMLEmbeddings(
+        model=MODEL, base_url=base_url, api_key=SecretStr(_key()), requests_per_minute=rpm, tokens_per_minute=tpm
+    )
     return (lambda: emb.aembed_documents(texts)) if run_async else (lambda: emb.embed_documents(texts))
 
 
-def llama_index(texts: list[str], base_url: str, *, run_async: bool) -> Call:
+def llama_index(texts: list[str], base_url: str, *, run_async: bool, quota: bool = False) -> Call:
     from llama_index_aiml_embeddings import AIMLEmbedding
 
-    emb = AIMLEmbedding(MODEL, base_url=base_url, api_key=_key())
+    rpm, tpm = _quota(quota)
+    emb = AIMLEmbedding(MODEL, base_url=base_url, api_key=_key(), requests_per_minute=rpm, tokens_per_minute=tpm)
     if run_async:
         return lambda: emb.aget_text_embedding_batch(texts)
     return lambda: emb.get_text_embedding_batch(texts)
 
 
-def core(texts: list[str], base_url: str, *, output: str, quota: bool = False) -> Call:
+def core(texts: list[str], base_url: str, *, output: str, quota: bool = False, max_concurrency: int = 8) -> Call:
     from aiml_embeddings import EmbeddingsClient
 
-    limits = {}
-    if quota:  # the quota the rate-limit scenario's server enforces, as a user who knows it would set
-        limits = {
-            "requests_per_minute": float(os.environ["BENCH_RPM"]),
-            "tokens_per_minute": float(os.environ["BENCH_TPM"]),
-        }
-    client = EmbeddingsClient(MODEL, base_url=base_url, api_key=_key(), **limits)  # type: ignore[arg-type]
+    rpm, tpm = _quota(quota)
+    client = EmbeddingsClient(
+        MODEL, base_url=base_url, api_key=_key(), max_concurrency=max_concurrency,
+        requests_per_minute=rpm, tokens_per_minute=tpm,
+    )  # fmt: skip
     return lambda: client.embed(texts, output=output)  # type: ignore[call-overload]
 
 
@@ -49,7 +58,12 @@ BUILDERS = {
     "ours-langchain-async": lambda t, u: langchain(t, u, run_async=True),
     "ours-llamaindex-sync": lambda t, u: llama_index(t, u, run_async=False),
     "ours-llamaindex-async": lambda t, u: llama_index(t, u, run_async=True),
+    "ours-langchain-sync-quota": lambda t, u: langchain(t, u, run_async=False, quota=True),
+    "ours-langchain-async-quota": lambda t, u: langchain(t, u, run_async=True, quota=True),
+    "ours-llamaindex-async-quota": lambda t, u: llama_index(t, u, run_async=True, quota=True),
     "ours-core-list": lambda t, u: core(t, u, output="list"),
+    # The knob, on a server that (unlike a real one) serves any number of requests in parallel.
+    "ours-core-list-concurrency-32": lambda t, u: core(t, u, output="list", max_concurrency=32),
     "ours-core-numpy": lambda t, u: core(t, u, output="numpy"),
     "ours-core-numpy-quota": lambda t, u: core(t, u, output="numpy", quota=True),
 }

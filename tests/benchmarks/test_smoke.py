@@ -89,6 +89,7 @@ CLIENTS = [
     ("ours", "ours-llamaindex-async"),
     ("ours", "ours-core-numpy"),
     ("floor", "raw-httpx-floor"),
+    ("floor", "raw-httpx-floor-list"),
 ]
 
 
