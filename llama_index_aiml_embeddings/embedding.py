@@ -28,21 +28,8 @@ client splits big lists to the model's limits and runs the parts concurrently it
 
 Purpose = Literal["document", "query"]
 
-_CLIENT_FIELDS = frozenset(
-    {
-        "model_name",
-        "embed_batch_size",
-        "base_url",
-        "dimensions",
-        "roles",
-        "max_concurrency",
-        "max_retries",
-        "timeout",
-        "default_headers",
-        "empty_inputs",
-        "truncate",
-    }
-)
+_CLIENT_FIELDS = frozenset({"model_name", "embed_batch_size", *EmbeddingsClient.SHARED_SETTINGS})
+"""Settings the core client is built from: changing one rebuilds it (derived, so a new setting cannot be missed)."""
 
 
 class AIMLEmbedding(BaseEmbedding):

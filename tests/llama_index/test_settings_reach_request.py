@@ -179,3 +179,10 @@ def test_quota_settings_reach_the_pacer(make: Make) -> None:
     pacer = make(requests_per_minute=60, tokens_per_minute=6000).client.pacer
     assert pacer.admit(6000) == 0
     assert pacer.admit(10) > 0
+
+
+def test_quota_set_after_construction_reaches_the_pacer(make: Make) -> None:
+    embed = make()
+    embed.requests_per_minute = 60
+    assert embed.client.requests_per_minute == 60
+    assert embed.client.pacer.admit(1) == 0
