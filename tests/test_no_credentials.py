@@ -30,7 +30,8 @@ def keys() -> set[str]:
 
 
 def scanned() -> list[Path]:
-    return sorted([*CASSETTES.rglob("*.yaml"), *(ROOT / "notebooks").rglob("*.ipynb")])
+    examples = [*(ROOT / "notebooks").rglob("*.yaml"), *(ROOT / "aiml_embeddings").rglob("*.yaml")]
+    return sorted([*CASSETTES.rglob("*.yaml"), *(ROOT / "notebooks").rglob("*.ipynb"), *examples])
 
 
 def test_no_credential_in_cassettes_or_notebooks() -> None:

@@ -54,3 +54,19 @@ def test_replay_refuses_what_was_not_recorded(monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(NotRecordedError, match="no recorded answer"):
         client.embed(["a text the demo never sent"])
     assert session.requests == 1
+
+
+def test_every_example_recording_says_how_it_was_made() -> None:
+    import yaml
+
+    root = Path(__file__).parents[2]
+    recordings = [CASSETTE, *sorted((root / "notebooks" / "cassettes").glob("*.yaml"))]
+    assert len(recordings) == 4
+    for path in recordings:
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("# Recorded by aiml_embeddings.replay.Recorder"), path
+        interactions = yaml.safe_load(text)["interactions"]
+        assert interactions
+        origins = {tuple(item["response"]["headers"]["x-cassette-origin"]) for item in interactions}
+        assert origins == {("synthesized",)}, (path, origins)  # nothing here was recorded live
+        assert all("headers" not in item["request"] for item in interactions)  # request headers are never stored
