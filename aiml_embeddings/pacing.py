@@ -16,6 +16,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+LEARNED_CUT = 0.9
+"""Each unhinted 429 while pacing at a learned rate lowers that rate by a tenth."""
+LEARNED_GROWTH = 1.05
+"""Each success raises it by a hundredth, so a limit that was lifted is found again."""
+
 POLL = 0.02
 """Seconds a request waits before asking again for a slot the AIMD limit has closed."""
 
@@ -32,7 +37,9 @@ class _Bucket:
         self.level = min(self.per_minute, self.level + (now - self.stamp) * self.per_minute / 60)
         self.stamp = now
         needed = min(amount, self.per_minute) - self.level
-        return 0.0 if needed <= 0 else needed * 60 / self.per_minute
+        if needed <= 1e-6 * max(1.0, amount):  # float dust is not worth a wait (nor an endless one)
+            return 0.0
+        return max(0.001, needed * 60 / self.per_minute)
 
     def take(self, amount: float) -> None:
         """Spend ``amount`` (a negative amount gives back what a refused request took)."""
@@ -70,6 +77,11 @@ class Pacer:
         now = clock()
         self._requests = _Bucket(requests_per_minute, requests_per_minute, now) if requests_per_minute else None
         self._tokens = _Bucket(tokens_per_minute, tokens_per_minute, now) if tokens_per_minute else None
+        self._learning = not (requests_per_minute or tokens_per_minute)
+        self._limited_since: float | None = None
+        self._limited_tokens = 0.0
+        self._limited_successes = 0
+        self._learned: _Bucket | None = None
 
     def now(self) -> float:
         return self._clock()
@@ -85,6 +97,7 @@ class Pacer:
             wait = max(
                 self._requests.wait_for(1, now) if self._requests else 0.0,
                 self._tokens.wait_for(tokens, now) if self._tokens else 0.0,
+                self._learned.wait_for(tokens, now) if self._learned else 0.0,
             )
             if wait > 0:
                 return wait
@@ -92,6 +105,8 @@ class Pacer:
                 self._requests.take(1)
             if self._tokens:
                 self._tokens.take(tokens)
+            if self._learned:
+                self._learned.take(tokens)
             self.in_flight += 1
             return 0.0
 
@@ -106,16 +121,23 @@ class Pacer:
         """
         with self._lock:
             self.in_flight -= 1
+            now = self._clock()
             if not rate_limited:
                 self._streak = 0
                 self.limit = min(float(self.ceiling), self.limit + 1 / max(1.0, self.limit))
+                self._learn(sent_at, tokens, now)
                 return
             self.rate_limited += 1
-            now = self._clock()
             if self._requests:
                 self._requests.take(-1)
             if self._tokens:
                 self._tokens.take(-tokens)
+            if self._learned:
+                self._learned.take(-tokens)
+                if hint is None:
+                    self._learned.per_minute *= LEARNED_CUT
+            if self._learning and hint is None and self._limited_since is None:
+                self._limited_since = now
             if sent_at < self._last_cut:
                 return
             self._last_cut = now
@@ -126,3 +148,22 @@ class Pacer:
             else:
                 pause = hint
             self._paused_until = max(self._paused_until, now + pause)
+
+    def _learn(self, sent_at: float, tokens: int, now: float) -> None:
+        """Estimate the token rate the server grants once it has started refusing, and pace by it.
+
+        Without ``Retry-After`` a 429 says "too fast" but not how fast is right.
+        What was admitted since the first 429, over the time since, is the rate
+        the server actually grants; pacing at it turns a 429 per request into
+        a wait per request. The estimate is cut on every further 429 and grows
+        a little with every success, so it follows a limit that moves.
+        """
+        if self._limited_since is None or sent_at < self._limited_since:
+            return
+        self._limited_tokens += tokens
+        self._limited_successes += 1
+        elapsed = now - self._limited_since
+        if self._learned is not None:
+            self._learned.per_minute *= LEARNED_GROWTH
+        elif self._limited_successes >= 2 and elapsed > 0:
+            self._learned = _Bucket(self._limited_tokens / elapsed * 60, 0.0, now)

@@ -81,3 +81,38 @@ def test_tokens_per_minute_waits_for_enough_tokens() -> None:
     # a single request larger than the whole quota is let through once the bucket is full
     clock.now += 60
     assert pacer.admit(10**6) == 0
+
+
+def test_after_429s_the_client_paces_at_the_rate_the_server_grants() -> None:
+    clock = Clock()
+    pacer = Pacer(8, clock=clock)
+    assert pacer.admit(1000) == 0
+    pacer.finished(pacer.now(), 1000, rate_limited=True)  # "too fast", with no hint of how fast is right
+    for _ in range(2):  # then the server grants 1,000 tokens every 2 s
+        clock.now += 2
+        assert pacer.admit(1000) == 0
+        pacer.finished(pacer.now(), 1000)
+    learned = pacer.admit(1000)
+    assert 1.5 <= learned <= 2.5  # the next request waits its turn instead of drawing a 429
+    clock.now += learned
+    assert pacer.admit(1000) == 0
+
+
+def test_no_learning_when_the_user_set_a_quota() -> None:
+    clock = Clock()
+    pacer = Pacer(8, tokens_per_minute=60_000, clock=clock)
+    assert pacer.admit(1000) == 0
+    pacer.finished(pacer.now(), 1000, rate_limited=True)
+    for _ in range(3):
+        clock.now += 2
+        assert pacer.admit(1000) == 0
+        pacer.finished(pacer.now(), 1000)
+    assert pacer.admit(1000) == 0  # the user's 60,000 a minute rules, not a guess
+
+
+def test_float_dust_is_not_a_wait() -> None:
+    clock = Clock()
+    pacer = Pacer(8, tokens_per_minute=1_000_000, clock=clock)
+    assert pacer.admit(400_000) == 0 and pacer.admit(400_000) == 0
+    clock.now += 12 - 1e-12  # the bucket is 1e-7 tokens short of the next request: no endless tiny waits
+    assert pacer.admit(400_000) == 0
