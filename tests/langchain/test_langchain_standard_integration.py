@@ -12,40 +12,20 @@ from typing import Any, ClassVar
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 
 from aiml_embeddings import INWORLD_MODEL
-from langchain_aiml_embeddings import AIMLEmbeddings
+
+from ._standard import AIMLSuite
 
 
-class TestAIMLEmbeddingsOpenAI(EmbeddingsIntegrationTests):
+class TestAIMLEmbeddingsOpenAI(AIMLSuite, EmbeddingsIntegrationTests):
     cassette_provider: ClassVar[str] = "openai"
-
-    @property
-    def embeddings_class(self) -> type[AIMLEmbeddings]:
-        return AIMLEmbeddings
-
-    @property
-    def embedding_model_params(self) -> dict[str, Any]:
-        return {"model": "text-embedding-3-small"}
+    params: ClassVar[dict[str, Any]] = {"model": "text-embedding-3-small"}
 
 
-class TestAIMLEmbeddingsGoogle(EmbeddingsIntegrationTests):
+class TestAIMLEmbeddingsGoogle(AIMLSuite, EmbeddingsIntegrationTests):
     cassette_provider: ClassVar[str] = "google"
-
-    @property
-    def embeddings_class(self) -> type[AIMLEmbeddings]:
-        return AIMLEmbeddings
-
-    @property
-    def embedding_model_params(self) -> dict[str, Any]:
-        return {"model": "text-multilingual-embedding-002", "dimensions": 64}
+    params: ClassVar[dict[str, Any]] = {"model": "text-multilingual-embedding-002", "dimensions": 64}
 
 
-class TestAIMLEmbeddingsInworld(EmbeddingsIntegrationTests):
+class TestAIMLEmbeddingsInworld(AIMLSuite, EmbeddingsIntegrationTests):
     cassette_provider: ClassVar[str] = "inworld"
-
-    @property
-    def embeddings_class(self) -> type[AIMLEmbeddings]:
-        return AIMLEmbeddings
-
-    @property
-    def embedding_model_params(self) -> dict[str, Any]:
-        return {"model": INWORLD_MODEL}
+    params: ClassVar[dict[str, Any]] = {"model": INWORLD_MODEL}

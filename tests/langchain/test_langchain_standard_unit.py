@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from langchain_tests.unit_tests import EmbeddingsUnitTests
 
 from aiml_embeddings import INWORLD_MODEL
-from langchain_aiml_embeddings import AIMLEmbeddings
+
+from ._standard import AIMLSuite
 
 
-class TestAIMLEmbeddingsUnit(EmbeddingsUnitTests):
-    @property
-    def embeddings_class(self) -> type[AIMLEmbeddings]:
-        return AIMLEmbeddings
-
-    @property
-    def embedding_model_params(self) -> dict[str, Any]:
-        return {"model": "text-embedding-3-small"}
+class TestAIMLEmbeddingsUnit(AIMLSuite, EmbeddingsUnitTests):
+    params: ClassVar[dict[str, Any]] = {"model": "text-embedding-3-small"}
 
     @property
     def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
@@ -28,14 +23,8 @@ class TestAIMLEmbeddingsUnit(EmbeddingsUnitTests):
         )
 
 
-class TestAIMLEmbeddingsInworldUnit(EmbeddingsUnitTests):
-    @property
-    def embeddings_class(self) -> type[AIMLEmbeddings]:
-        return AIMLEmbeddings
-
-    @property
-    def embedding_model_params(self) -> dict[str, Any]:
-        return {"model": INWORLD_MODEL}
+class TestAIMLEmbeddingsInworldUnit(AIMLSuite, EmbeddingsUnitTests):
+    params: ClassVar[dict[str, Any]] = {"model": INWORLD_MODEL}
 
     @property
     def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
