@@ -28,8 +28,8 @@ from .errors import (
     RateLimitError,
     ServerError,
 )
+from .flow.retry import RetryPolicy
 from .models import DEFAULT_MODEL, INWORLD_MODEL, MODELS, ModelSpec, close_matches, get_model
-from .retry import RetryPolicy
 from .roles import Purpose, Role
 
 __all__ = [

@@ -21,15 +21,16 @@ from pydantic import SecretStr
 
 from . import __version__
 from .auth import authorization, resolve_base_url, resolve_key
-from .batching import MAX_VALUES_PER_RESPONSE, estimate_tokens, plan_batches
 from .errors import AIMLEmbeddingsError, ConfigurationError, EmptyInputError, InputTooLongError
+from .flow.batch import Failure, Job, batch_flow
+from .flow.drive import drive_async, drive_sync
+from .flow.pacing import Pacer
+from .flow.retry import RetryPolicy
 from .inputs import EmptyPolicy, blank_positions, check_texts, clip_long
 from .models import DEFAULT_MODEL, Api, ModelSpec, get_model
 from .output import ListSink, NumpySink, Output, Sink
-from .pacing import Pacer
-from .retry import RetryPolicy
+from .plan import MAX_VALUES_PER_RESPONSE, estimate_tokens, plan_batches
 from .roles import Purpose, RoleOverrides, resolve_roles
-from .transport import Failure, Job, batch_flow, drive_async, drive_sync
 from .wire import CODECS
 
 ProgressCallback = Callable[[int], None]

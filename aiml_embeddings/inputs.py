@@ -10,9 +10,9 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
-from .batching import clip_to_tokens, estimate_tokens
 from .errors import EmptyInputError, InputTypeError
 from .models import ModelSpec
+from .plan import clip_to_tokens, estimate_tokens
 
 EmptyPolicy = Literal["error", "zeros"]
 """``error``: raise before any request. ``zeros``: answer a zero vector without sending it."""

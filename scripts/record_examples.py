@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aiml_embeddings.demo import CASSETTE as DEMO_CASSETTE  # noqa: E402
-from aiml_embeddings.examples import RECORD_ENV  # noqa: E402
+from aiml_embeddings_examples.demo import CASSETTE as DEMO_CASSETTE  # noqa: E402
+from aiml_embeddings_examples.session import RECORD_ENV  # noqa: E402
 
 NOTEBOOKS = ROOT / "notebooks"
 

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from aiml_embeddings import EmbeddingsClient, cli
-from aiml_embeddings.demo import CASSETTE, DIMENSIONS, MODEL
-from aiml_embeddings.examples import open_session
-from aiml_embeddings.replay import NotRecordedError
+from aiml_embeddings import EmbeddingsClient
+from aiml_embeddings.cli import commands as cli
+from aiml_embeddings_examples.demo import CASSETTE, DIMENSIONS, MODEL
+from aiml_embeddings_examples.replay import NotRecordedError
+from aiml_embeddings_examples.session import open_session
 
 
 def test_demo_replays_offline_and_says_so(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
@@ -64,7 +65,7 @@ def test_every_example_recording_says_how_it_was_made() -> None:
     assert len(recordings) == 4
     for path in recordings:
         text = path.read_text(encoding="utf-8")
-        assert text.startswith("# Recorded by aiml_embeddings.replay.Recorder"), path
+        assert text.startswith("# Recorded by aiml_embeddings_examples.replay.Recorder"), path
         interactions = yaml.safe_load(text)["interactions"]
         assert interactions
         origins = {tuple(item["response"]["headers"]["x-cassette-origin"]) for item in interactions}

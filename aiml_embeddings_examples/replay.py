@@ -15,10 +15,8 @@ from typing import Any
 
 import httpx
 
-from .errors import AIMLEmbeddingsError
 
-
-class NotRecordedError(AIMLEmbeddingsError):
+class NotRecordedError(LookupError):
     """A request the recording holds no answer for (other texts, model or settings than were recorded)."""
 
 
@@ -150,7 +148,7 @@ class Recorder:
 
 
 RECORDER_COMMENT = (
-    "# Recorded by aiml_embeddings.replay.Recorder (scripts/record_examples.py). Each response's\n"
+    "# Recorded by aiml_embeddings_examples.replay.Recorder (scripts/record_examples.py). Each response's\n"
     "# x-cassette-origin header says how it was made: 'synthesized' (the loopback stand-in built from the\n"
     "# providers' documented schemas, not a live recording), 'documented-real-response', or 'recorded' (live).\n"
 )

@@ -1,9 +1,9 @@
-"""One batch, start to end, written once for both sync and async.
+"""One batch, start to end, written once for both sync and async (sans-IO).
 
 ``batch_flow`` is a generator that yields what it needs done (send this
 request, sleep this long) and is sent back what happened. The retry,
-split and decode logic therefore exists once; ``drive_sync`` and
-``drive_async`` are the only places that touch the network or the clock.
+split and decode logic therefore exists once; the drivers in ``drive``
+are the only places that touch the network or the clock.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from .batching import halves
-from .errors import (
+from ..errors import (
     AIMLEmbeddingsError,
     APIConnectionError,
     APITimeoutError,
@@ -26,12 +25,13 @@ from .errors import (
     MalformedResponseError,
     status_error,
 )
-from .models import ModelSpec
-from .output import Sink
+from ..models import ModelSpec
+from ..output import Sink
+from ..plan import halves
+from ..wire import Codec, RawVector
+from ..wire.base import dimension_of
 from .pacing import Pacer
 from .retry import RetryPolicy, is_retryable, looks_too_large, retry_after
-from .wire import Codec, RawVector
-from .wire.base import dimension_of
 
 logger = logging.getLogger("aiml_embeddings")
 
@@ -212,58 +212,3 @@ def _json(reply: httpx.Response) -> Any:
         return reply.json()
     except ValueError:
         return None
-
-
-def _send_error(exc: httpx.RequestError) -> httpx.RequestError:
-    logger.debug("request failed: %s", type(exc).__name__)
-    return exc
-
-
-def drive_sync(
-    flow: Flow,
-    client: httpx.Client,
-    timeout: httpx.Timeout | None,
-    sleep: Callable[[float], None],
-) -> list[Failure]:
-    reply: Reply = None
-    try:
-        while True:
-            action = flow.send(reply)
-            if isinstance(action, Sleep):
-                sleep(action.seconds)
-                reply = None
-                continue
-            try:
-                reply = client.post(
-                    action.url, content=action.body, headers=action.headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT
-                )
-            except httpx.RequestError as exc:
-                reply = _send_error(exc)
-    except StopIteration as done:
-        result: list[Failure] = done.value
-        return result
-
-
-async def drive_async(
-    flow: Flow,
-    client: httpx.AsyncClient,
-    timeout: httpx.Timeout | None,
-    sleep: Callable[[float], Awaitable[Any]],
-) -> list[Failure]:
-    reply: Reply = None
-    try:
-        while True:
-            action = flow.send(reply)
-            if isinstance(action, Sleep):
-                await sleep(action.seconds)
-                reply = None
-                continue
-            try:
-                reply = await client.post(
-                    action.url, content=action.body, headers=action.headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT
-                )
-            except httpx.RequestError as exc:
-                reply = _send_error(exc)
-    except StopIteration as done:
-        result: list[Failure] = done.value
-        return result

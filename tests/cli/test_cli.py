@@ -11,9 +11,9 @@ import httpx
 import numpy as np
 import pytest
 
-from aiml_embeddings import EmbeddingsClient, cli
-
-from .fake_api import FakeAPI, marker, status
+from aiml_embeddings import EmbeddingsClient
+from aiml_embeddings.cli import commands as cli
+from tests.core.fake_api import FakeAPI, marker, status
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from aiml_embeddings.retry import RetryPolicy, is_retryable, looks_too_large, retry_after
+from aiml_embeddings.flow.retry import RetryPolicy, is_retryable, looks_too_large, retry_after
 
 
 @pytest.mark.parametrize(

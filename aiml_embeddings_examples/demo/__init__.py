@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import TextIO
 
-from ..examples import open_session
+from ..session import open_session
 
 MODEL = "text-embedding-3-small"
 DIMENSIONS = 256

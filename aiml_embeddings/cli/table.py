@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .catalogue import LiveModel
-from .models import MODELS, ModelSpec
+from ..catalogue import LiveModel
+from ..models import MODELS, ModelSpec
 
 COLUMNS = ("model", "api", "developer", "dims", "dimensions", "context", "inputs/req", "tokens/req", "role")
 

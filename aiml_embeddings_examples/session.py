@@ -16,8 +16,9 @@ from typing import Any, Literal
 import httpx
 from pydantic import SecretStr
 
-from .auth import DEFAULT_BASE_URL, KEY_ENV, resolve_base_url
-from .models import Api
+from aiml_embeddings.auth import DEFAULT_BASE_URL, KEY_ENV, resolve_base_url
+from aiml_embeddings.models import Api
+
 from .replay import Recorder, Recording
 
 RECORD_ENV = "AIML_RECORD_EXAMPLES"

@@ -12,12 +12,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import __version__
-from .catalogue import fetch_live_models
-from .cli_io import CLIInputError, progress_bar, read_texts, write_vectors
-from .client import EmbeddingsClient
-from .errors import AIMLEmbeddingsError, EmptyInputError, MissingAPIKeyError
-from .models import DEFAULT_MODEL, MODELS, close_matches
+from .. import __version__
+from ..catalogue import fetch_live_models
+from ..client import EmbeddingsClient
+from ..errors import AIMLEmbeddingsError, EmptyInputError, MissingAPIKeyError
+from ..models import DEFAULT_MODEL, MODELS, close_matches
+from .io import CLIInputError, progress_bar, read_texts, write_vectors
 from .table import render, render_live
 
 PROG = "aiml-embeddings"
@@ -57,15 +57,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             return models_command(args)
         if args.command == "embed":
             return embed_command(args)
-        from .demo import run_demo
-
-        return run_demo(sys.stdout)
+        return demo_command()
     except (CLIInputError, AIMLEmbeddingsError, ImportError, OSError) as exc:
         print(f"{PROG}: error: {one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+
+
+def demo_command() -> int:
+    """The demo needs both frameworks, so it lives above the adapters; without them, say what to install."""
+    try:
+        from aiml_embeddings_examples.demo import run_demo
+        from aiml_embeddings_examples.replay import NotRecordedError
+    except ImportError as exc:
+        raise ImportError(
+            f"the demo needs LangChain and LlamaIndex ({exc}): pip install \"aiml-embeddings[langchain,llama-index]\""
+        ) from None
+    try:
+        return run_demo(sys.stdout)
+    except NotRecordedError as exc:
+        raise CLIInputError(str(exc)) from None
 
 
 def one_line(exc: BaseException) -> str:

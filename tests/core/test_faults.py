@@ -196,7 +196,7 @@ def test_a_429_pauses_every_batch_not_just_its_own(api: FakeAPI, make: Make, sle
 
 
 def test_quota_pacing_gives_back_what_a_refused_request_took(sleeps: Sleeps) -> None:
-    from aiml_embeddings.pacing import Pacer
+    from aiml_embeddings.flow.pacing import Pacer
 
     pacer = Pacer(4, tokens_per_minute=600, clock=sleeps.clock)
     assert pacer.admit(600) == 0

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aiml_embeddings.batching import MIN_SPLIT_INPUTS, clip_to_tokens, estimate_tokens, halves, plan_batches
+from aiml_embeddings.plan import MIN_SPLIT_INPUTS, clip_to_tokens, estimate_tokens, halves, plan_batches
 
 
 @given(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiml_embeddings.pacing import POLL, Pacer
+from aiml_embeddings.flow.pacing import POLL, Pacer
 
 
 class Clock:
