@@ -25,6 +25,7 @@ from .errors import AIMLEmbeddingsError, ConfigurationError, EmptyInputError, In
 from .flow.batch import Failure, Job, batch_flow
 from .flow.drive import drive_async, drive_sync
 from .flow.pacing import Pacer
+from .flow.quota import SharedQuota
 from .flow.retry import RetryPolicy
 from .inputs import EmptyPolicy, blank_positions, check_texts, clip_long
 from .models import DEFAULT_MODEL, Api, ModelSpec, get_model
@@ -79,6 +80,7 @@ class EmbeddingsClient:
         retry_policy: RetryPolicy | None = None,
         requests_per_minute: float | None = None,
         tokens_per_minute: float | None = None,
+        shared_quota: SharedQuota | None = None,
     ) -> None:
         self.spec: ModelSpec = get_model(model, api=api or "aimlapi")
         if api is not None and api != self.spec.api:
@@ -106,6 +108,7 @@ class EmbeddingsClient:
         self.truncate = truncate
         self.requests_per_minute = requests_per_minute
         self.tokens_per_minute = tokens_per_minute
+        self.shared_quota = shared_quota
         self._api_key = SecretStr(api_key) if isinstance(api_key, str) else api_key
         self._sleep = sleep
         self._async_sleep = async_sleep
@@ -147,6 +150,7 @@ class EmbeddingsClient:
             tokens_per_minute=self.tokens_per_minute,
             backoff=self.policy.delay,
             clock=self._clock,
+            shared=self.shared_quota,
         )
         self._http: httpx.Client | None = self._injected_http
         self._pool: ThreadPoolExecutor | None = None

@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .quota import SharedQuota
+
 LEARNED_CUT = 0.9
 """Each unhinted 429 while pacing at a learned rate lowers that rate by a tenth."""
 LEARNED_GROWTH = 1.05
@@ -63,7 +65,9 @@ class Pacer:
         tokens_per_minute: float | None = None,
         backoff: Callable[[int], float] = lambda streak: min(20.0, 0.5 * 2**streak),
         clock: Callable[[], float] = time.monotonic,
+        shared: SharedQuota | None = None,
     ) -> None:
+        self.shared = shared
         self.ceiling = max_concurrency
         self.limit = float(max_concurrency)
         self.in_flight = 0
@@ -101,6 +105,8 @@ class Pacer:
             )
             if wait > 0:
                 return wait
+            if self.shared is not None and (wait := self.shared.acquire(tokens)) > 0:
+                return wait
             if self._requests:
                 self._requests.take(1)
             if self._tokens:
@@ -119,6 +125,8 @@ class Pacer:
         before the last cut say nothing new). Otherwise grow the limit by one
         per round of successes and end the 429 streak.
         """
+        if self.shared is not None:
+            self.shared.release(tokens, rate_limited=rate_limited, retry_after=hint)
         with self._lock:
             self.in_flight -= 1
             now = self._clock()

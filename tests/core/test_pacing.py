@@ -116,3 +116,27 @@ def test_float_dust_is_not_a_wait() -> None:
     assert pacer.admit(400_000) == 0 and pacer.admit(400_000) == 0
     clock.now += 12 - 1e-12  # the bucket is 1e-7 tokens short of the next request: no endless tiny waits
     assert pacer.admit(400_000) == 0
+
+
+class ScriptedQuota:
+    """A shared quota that refuses the first ask and records every report."""
+
+    def __init__(self) -> None:
+        self.asks: list[int] = []
+        self.reports: list[tuple[int, bool, float | None]] = []
+
+    def acquire(self, tokens: int) -> float:
+        self.asks.append(tokens)
+        return 0.5 if len(self.asks) == 1 else 0.0
+
+    def release(self, tokens: int, *, rate_limited: bool, retry_after: float | None) -> None:
+        self.reports.append((tokens, rate_limited, retry_after))
+
+
+def test_a_shared_quota_is_asked_before_each_request_and_told_each_answer() -> None:
+    quota = ScriptedQuota()
+    pacer = Pacer(4, clock=Clock(), shared=quota)
+    assert pacer.admit(30) == 0.5 and pacer.in_flight == 0  # refused: no slot taken
+    assert pacer.admit(30) == 0
+    pacer.finished(pacer.now(), 30, rate_limited=True, hint=2.0)
+    assert quota.asks == [30, 30] and quota.reports == [(30, True, 2.0)]
