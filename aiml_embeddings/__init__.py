@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 
 from .catalogue import LiveModel, fetch_live_models
 from .client import EmbeddingsClient
+from .corpus import CheckpointError, InvalidRecordsError, JobFailedError, JobResult, embed_file
 from .errors import (
     AIMLEmbeddingsError,
     APIConnectionError,
@@ -35,6 +36,11 @@ from .roles import Purpose, Role
 __all__ = [
     "__version__",
     "EmbeddingsClient",
+    "embed_file",
+    "JobResult",
+    "CheckpointError",
+    "InvalidRecordsError",
+    "JobFailedError",
     "MODELS",
     "ModelSpec",
     "DEFAULT_MODEL",

@@ -1,0 +1,393 @@
+"""The corpus job: read as it goes, embed with a full pipeline, write as chunks finish, checkpoint, resume.
+
+Texts travel in chunks of half a wave (``max_concurrency`` requests' worth
+split in two), and two chunks are in flight at once, each one ``embed``
+call on the shared client: the client's slots stay full across chunk
+boundaries, while what a kill can lose (the chunks not yet checkpointed)
+stays within one wave of requests' worth of texts. Memory is the chunks in
+flight, never the corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from ..client import EmbeddingsClient
+from ..errors import AIMLEmbeddingsError, ConfigurationError
+from ..plan import MAX_VALUES_PER_RESPONSE
+from ..roles import Purpose
+from .errors import CheckpointError, InvalidRecordsError, JobFailedError
+from .formats import JobFiles, output_format
+from .manifest import Manifest
+from .records import Problem, Record, RecordId
+from .source import Source
+from .survey import survey
+from .write_jsonl import JsonlStream, JsonlWriter
+from .write_npy import NpyWriter
+from .write_parquet import ParquetWriter
+
+CHUNKS_IN_FLIGHT = 2
+
+
+class Writer(Protocol):
+    in_order: bool
+
+    def write(self, start: int, ids: list[Any] | None, vectors: Any) -> None: ...
+
+    def sync(self) -> dict[str, Any]: ...
+
+    def finish(self, output: Path) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class JobResult:
+    """What a finished job did."""
+
+    output: Path | None
+    rows: int
+    """Rows in the output: every valid record."""
+    embedded: int
+    """Rows this run embedded (fewer than ``rows`` after a resume)."""
+    resumed: int
+    """Rows a previous run had already finished."""
+    skipped: list[Problem] = field(default_factory=list)
+    skipped_file: Path | None = None
+    wall_seconds: float = 0.0
+    usage: Any = None
+    """The client's usage during this job, when the client counts it."""
+
+
+@dataclass
+class _Chunk:
+    start: int
+    numbers: list[int]
+    texts: list[str]
+    ids: list[RecordId] | None
+
+
+@dataclass
+class _Options:
+    purpose: Purpose
+    text_field: str
+    id_field: str
+    resume: bool
+    overwrite: bool
+    skip_invalid: bool
+    chunk_size: int | None
+
+
+def chunk_size_for(client: EmbeddingsClient) -> int:
+    """Half of one wave: ``max_concurrency`` full requests' worth of texts, over the chunks in flight."""
+    per_request = min(client.spec.max_inputs, client.batch_size or client.spec.max_inputs)
+    if client.dimension:
+        per_request = min(per_request, max(1, MAX_VALUES_PER_RESPONSE // client.dimension))
+    return max(1, client.max_concurrency * per_request // CHUNKS_IN_FLIGHT)
+
+
+def run_job(
+    source: Source,
+    output: Path | None,
+    client: EmbeddingsClient,
+    options: _Options,
+    *,
+    stream: BinaryIO | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> JobResult:
+    started = time.monotonic()
+    usage_before = getattr(client, "usage", None)
+    fmt = output_format(output) if output is not None else "jsonl"
+    _check_extras(fmt)
+    files = JobFiles(output) if output is not None else None
+    old = _existing_checkpoint(files, options) if files is not None else None
+
+    found = survey(source)
+    if found.problems and not options.skip_invalid:
+        raise InvalidRecordsError(source.name, source.where, found.problems, model=client.model)
+    if found.rows == 0:
+        raise ConfigurationError(f"{source.name}: no texts to embed", model=client.model)
+    skipped_file = None
+    if files is not None and found.problems:
+        skipped_file = files.skipped
+        with skipped_file.open("w", encoding="utf-8") as handle:
+            for problem in found.problems:
+                handle.write(json.dumps({source.where: problem.number, "reason": problem.reason}) + "\n")
+
+    manifest = Manifest(
+        model=client.model,
+        dimensions=client.dimensions,
+        purpose=options.purpose,
+        input=source.fingerprint(),
+        output_format=fmt,
+        text_field=options.text_field,
+        id_field=options.id_field,
+        skip_invalid=options.skip_invalid,
+        rows=found.rows,
+        dimension=client.dimension,
+    )
+    if old is not None:
+        differences = old.mismatch(manifest)
+        if old.rows != manifest.rows:
+            differences.append(f"rows were {old.rows}, now {manifest.rows}")
+        if differences:
+            raise CheckpointError(
+                f"cannot resume {output}: {'; '.join(differences)}. Run it as it was started, "
+                "or --overwrite (overwrite=True) to start again"
+            )
+        manifest = old
+    resumed = manifest.done_rows()
+    job = _Run(source, client, options, manifest, files, fmt, found.integer_ids, stream, on_progress)
+    embedded = job.run()
+    usage = getattr(client, "usage", None)
+    return JobResult(
+        output=output,
+        rows=manifest.rows,
+        embedded=embedded,
+        resumed=resumed,
+        skipped=found.problems,
+        skipped_file=skipped_file,
+        wall_seconds=time.monotonic() - started,
+        usage=_delta(usage_before, usage),
+    )
+
+
+def _delta(before: Any, after: Any) -> Any:
+    from .receipt import usage_delta
+
+    return usage_delta(before, after)
+
+
+def _check_extras(fmt: str) -> None:
+    """Fail before the first request, not after paying for the first chunk."""
+    if fmt in ("npy", "parquet"):
+        try:
+            import numpy  # noqa: F401
+        except ImportError as exc:
+            raise ImportError(f".{fmt} output needs numpy: pip install 'aiml-embeddings[numpy]'") from exc
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError as exc:
+            raise ImportError("Parquet output needs pyarrow: pip install 'aiml-embeddings[parquet]'") from exc
+
+
+def _existing_checkpoint(files: JobFiles, options: _Options) -> Manifest | None:
+    """The checkpoint to resume, or None for a fresh run; refuses what would be lost or mixed up."""
+    if options.overwrite:
+        for path in (files.manifest, files.partial, files.skipped):
+            path.unlink(missing_ok=True)
+        if files.parts.exists():
+            shutil.rmtree(files.parts)
+        return None
+    has_manifest = files.manifest.exists()
+    if has_manifest and not options.resume:
+        done = Manifest.load(files.manifest)
+        raise CheckpointError(
+            f"{files.output} is unfinished ({done.done_rows():,} of {done.rows:,} rows done, checkpoint "
+            f"{files.manifest.name}): --resume (resume=True) continues it, --overwrite (overwrite=True) starts again"
+        )
+    if not has_manifest and files.output.exists():
+        raise CheckpointError(
+            f"{files.output} exists and is finished (no checkpoint beside it): "
+            "--overwrite (overwrite=True) makes it again"
+        )
+    if not has_manifest:
+        return None
+    manifest = Manifest.load(files.manifest)
+    if manifest.done_rows() == manifest.rows and files.output.exists() and not files.partial.exists():
+        files.manifest.unlink()  # killed between the final rename and this cleanup: it is finished
+        raise CheckpointError(f"{files.output} is finished; nothing to resume (--overwrite makes it again)")
+    return manifest
+
+
+class _Run:
+    def __init__(
+        self,
+        source: Source,
+        client: EmbeddingsClient,
+        options: _Options,
+        manifest: Manifest,
+        files: JobFiles | None,
+        fmt: str,
+        integer_ids: bool,
+        stream: BinaryIO | None,
+        on_progress: Callable[[int], None] | None,
+    ) -> None:
+        self.source = source
+        self.client = client
+        self.options = options
+        self.manifest = manifest
+        self.files = files
+        self.fmt = fmt
+        self.integer_ids = integer_ids
+        self.stream = stream
+        self.on_progress = on_progress
+        self.writer: Writer | None = None
+        self.held: dict[int, tuple[_Chunk, Any]] = {}
+        self.next_row = manifest.pending()[0].start if manifest.pending() else manifest.rows
+        try:
+            import numpy  # noqa: F401
+
+            self.vectors_as = "numpy"
+        except ImportError:
+            self.vectors_as = "list"
+
+    def run(self) -> int:
+        if self.files is not None:
+            if self.manifest.done:
+                self._open_writer(self.manifest.dimension or 0, resume=True)
+            self.manifest.save(self.files.manifest)
+        embedded = 0
+        failure: tuple[_Chunk, AIMLEmbeddingsError] | None = None
+        chunks = self._chunks()
+        pool = ThreadPoolExecutor(CHUNKS_IN_FLIGHT, thread_name_prefix="aiml-embeddings-corpus")
+        flying: dict[Future[Any], _Chunk] = {}
+        try:
+            for chunk in chunks:
+                flying[pool.submit(self._embed, chunk)] = chunk
+                if len(flying) >= CHUNKS_IN_FLIGHT:
+                    break
+            while flying:
+                finished, _ = wait(flying, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    chunk = flying.pop(future)
+                    try:
+                        vectors = future.result()
+                    except AIMLEmbeddingsError as exc:
+                        failure = failure or (chunk, exc)
+                        continue
+                    embedded += self._commit(chunk, vectors)
+                    if failure is None:
+                        for more in chunks:
+                            flying[pool.submit(self._embed, more)] = more
+                            break
+        except BaseException:  # interrupted, or the output went away: what is checkpointed stays
+            pool.shutdown(wait=False, cancel_futures=True)
+            if self.writer is not None:
+                self.writer.close()
+            raise
+        pool.shutdown(wait=False)
+        if failure is not None:
+            if self.writer is not None:
+                self.writer.close()
+            raise self._failed(*failure)
+        self._finish()
+        return embedded
+    def _complete(self) -> bool:
+        return self.manifest.done_rows() == self.manifest.rows
+
+    def _embed(self, chunk: _Chunk) -> Any:
+        return self.client.embed(chunk.texts, self.options.purpose, output=self.vectors_as)  # type: ignore[call-overload]
+
+    def _chunks(self) -> Iterator[_Chunk]:
+        """Pending rows in order, in chunks that never cross a finished range."""
+        size = self.options.chunk_size or chunk_size_for(self.client)
+        keep_ids = self.fmt != "npy"
+        pending = iter(self.manifest.pending())
+        span = next(pending, None)
+        row = -1
+        chunk: _Chunk | None = None
+        for item in self.source.items():
+            if not isinstance(item, Record):
+                continue
+            row += 1
+            while span is not None and row >= span.stop:
+                span = next(pending, None)
+            if span is None:
+                break
+            if row < span.start:
+                continue
+            if chunk is not None and (len(chunk.texts) >= size or chunk.start + len(chunk.texts) != row):
+                yield chunk
+                chunk = None
+            if chunk is None:
+                chunk = _Chunk(row, [], [], [] if keep_ids else None)
+            chunk.numbers.append(item.number)
+            chunk.texts.append(item.text)
+            if chunk.ids is not None:
+                chunk.ids.append(item.id)
+        if chunk is not None:
+            yield chunk
+
+    def _open_writer(self, dimension: int, *, resume: bool) -> Writer:
+        files, state = self.files, self.manifest.writer
+        if files is None:
+            assert self.stream is not None
+            self.writer = JsonlStream(self.stream)
+        elif self.fmt == "npy":
+            self.writer = NpyWriter(files.partial, self.manifest.rows, dimension, resume=resume)
+        elif self.fmt == "jsonl":
+            self.writer = JsonlWriter(files.partial, resume_bytes=state.get("bytes", 0) if resume else None)
+        else:
+            parts = state.get("parts") if resume else None
+            self.writer = ParquetWriter(files.parts, dimension, integer_ids=self.integer_ids, resume_parts=parts)
+        return self.writer
+
+    def _commit(self, chunk: _Chunk, vectors: Any) -> int:
+        """Write a finished chunk (or hold it until the ones before it are written) and checkpoint."""
+        if self.writer is None:
+            dimension = len(vectors[0])
+            self.manifest.dimension = self.manifest.dimension or dimension
+            self._open_writer(dimension, resume=False)
+        assert self.writer is not None
+        if self.writer.in_order:
+            self.held[chunk.start] = (chunk, vectors)
+            ready = []
+            while self.next_row in self.held:
+                ready.append(self.held.pop(self.next_row))
+                self.next_row += len(ready[-1][0].texts)
+        else:
+            ready = [(chunk, vectors)]
+        written = 0
+        for done, rows in ready:
+            self.writer.write(done.start, done.ids, rows)
+            written += len(done.texts)
+        if not ready:
+            return 0
+        state = self.writer.sync()
+        for done, _ in ready:
+            self.manifest.add(done.start, done.start + len(done.texts))
+        self.manifest.writer = state
+        if self.files is not None:
+            self.manifest.save(self.files.manifest)
+        if self.on_progress is not None:
+            self.on_progress(written)
+        return written
+
+    def _finish(self) -> None:
+        assert self.writer is not None and self._complete(), "a row is missing"
+        if self.files is None:
+            self.writer.finish(Path("-"))
+            return
+        self.writer.finish(self.files.output)
+        self.files.manifest.unlink()
+
+    def _failed(self, chunk: _Chunk, error: AIMLEmbeddingsError) -> JobFailedError:
+        where = self.source.where
+        lines = sorted({chunk.numbers[i] for i in error.failed_indices if 0 <= i < len(chunk.numbers)})
+        named = f" ({where}s {', '.join(map(str, lines[:10]))}{' ...' if len(lines) > 10 else ''})" if lines else ""
+        kept = self.manifest.done_rows()
+        if self.files is not None:
+            advice = (
+                f"{kept:,} of {self.manifest.rows:,} rows are done and kept in {self.files.partial.name}: "
+                "run again with --resume (resume=True) to embed only the rest"
+            )
+        else:
+            advice = f"{kept:,} of {self.manifest.rows:,} rows were written"
+        failed = JobFailedError(
+            f"{self.source.name}{named}: {error.message}; {advice}",
+            model=error.model,
+            status_code=error.status_code,
+            request_id=error.request_id,
+            provider_message=error.provider_message,
+        )
+        failed.__cause__ = error
+        return failed
