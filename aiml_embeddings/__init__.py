@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 
 from .catalogue import LiveModel, fetch_live_models
 from .client import EmbeddingsClient
-from .corpus import CheckpointError, InvalidRecordsError, JobFailedError, JobResult, embed_file
+from .corpus import CheckpointError, InvalidRecordsError, JobResult, embed_file
 from .errors import (
     AIMLEmbeddingsError,
     APIConnectionError,
@@ -40,7 +40,6 @@ __all__ = [
     "JobResult",
     "CheckpointError",
     "InvalidRecordsError",
-    "JobFailedError",
     "MODELS",
     "ModelSpec",
     "DEFAULT_MODEL",

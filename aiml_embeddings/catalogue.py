@@ -1,4 +1,8 @@
-"""The live model catalogue, which the AI/ML API serves without a key."""
+"""The live model catalogue, which the AI/ML API serves without a key.
+
+Only the AI/ML API has one: Inworld's models are checked against nothing,
+and ``CATALOGUE_APIS`` says so in one place for the table that compares.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,11 @@ import httpx
 from pydantic import BaseModel
 
 from .auth import resolve_base_url
-from .errors import APIConnectionError, MalformedResponseError, status_error
+from .errors import APIConnectionError, APIStatusError, MalformedResponseError, status_error
+from .models import Api
+
+CATALOGUE_APIS: tuple[Api, ...] = ("aimlapi",)
+"""The APIs whose catalogue ``fetch_live_models`` reads."""
 
 
 class LiveModel(BaseModel):
@@ -44,11 +52,26 @@ def fetch_live_models(
         if http_client is None:
             client.close()
     if not reply.is_success:
-        raise status_error(
-            reply.status_code, reply.text[:300], model="(catalogue)", request_id=reply.headers.get("x-request-id")
-        )
+        raise catalogue_error(url, reply)
     try:
         payload = reply.json()
     except ValueError as exc:
-        raise MalformedResponseError("the model catalogue is not JSON") from exc
+        raise MalformedResponseError(f"the model catalogue at {url} is not JSON") from exc
     return parse_catalogue(payload)
+
+
+def catalogue_error(url: str, reply: httpx.Response) -> APIStatusError:
+    """The typed error for the status, in words about the catalogue (it concerns no model)."""
+    request_id = reply.headers.get("x-request-id")
+    kind = type(status_error(reply.status_code, "", model="", request_id=None))
+    advice = (
+        "this server serves no model catalogue: check the base URL (the AI/ML API's ends in /v1)"
+        if reply.status_code == 404
+        else "retry later, or run 'aiml-embeddings models' for the registry without the catalogue"
+    )
+    return kind(
+        f"the model catalogue at {url} answered {reply.status_code}: {reply.text[:200].strip()} ({advice})",
+        status_code=reply.status_code,
+        request_id=request_id,
+        provider_message=reply.text[:300],
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..catalogue import LiveModel
+from ..catalogue import CATALOGUE_APIS, LiveModel
 from ..models import MODELS, ModelSpec
 
 COLUMNS = ("model", "api", "developer", "dims", "dimensions", "context", "inputs/req", "tokens/req", "role")
@@ -43,10 +43,17 @@ def render(specs: Iterable[ModelSpec] | None = None, *, markdown: bool = False) 
 
 
 def render_live(live: Iterable[LiveModel]) -> str:
-    """The registry beside the live catalogue: which IDs are listed, new (live only) or gone (registry only)."""
+    """The registry beside the live catalogue: listed, new (live only) or gone (registry only).
+
+    Each API's models are compared with that API's catalogue only; a model of
+    an API without one (Inworld) is shown as ``n/a``, never as gone.
+    """
     live_ids = {m.id: m for m in live}
     lines = [f"{'status':<7}  {'model':<60}  context (live)", f"{'-' * 7}  {'-' * 60}  {'-' * 14}"]
-    for model_id in MODELS:
+    for model_id, spec in MODELS.items():
+        if spec.api not in CATALOGUE_APIS:
+            lines.append(f"{'n/a':<7}  {model_id:<60}  - (the {spec.api} API has no catalogue)")
+            continue
         status = "listed" if model_id in live_ids else "gone"
         context = live_ids[model_id].context_length if model_id in live_ids else None
         lines.append(f"{status:<7}  {model_id:<60}  {context if context is not None else '-'}")

@@ -13,9 +13,9 @@ from ..client import EmbeddingsClient
 from ..errors import ConfigurationError
 from ..models import DEFAULT_MODEL
 from ..roles import Purpose
-from .errors import CheckpointError, InvalidRecordsError, JobFailedError
+from .errors import CheckpointError, InvalidRecordsError
 from .formats import OUTPUT_FORMATS
-from .job import JobResult, _Options, run_job
+from .job import JobOptions, JobResult, run_job
 from .receipt import receipt
 from .records import Problem
 from .source import INPUT_FORMATS, FileSource, TextsSource, open_source
@@ -61,7 +61,7 @@ def embed_file(
     """
     if client is not None and (model != DEFAULT_MODEL or dimensions is not None or settings):
         raise ConfigurationError("pass either client=... or the model and its settings, not both")
-    options = _Options(purpose, text_field, id_field, resume, overwrite, skip_invalid, chunk_size)
+    options = JobOptions(purpose, text_field, id_field, resume, overwrite, skip_invalid, chunk_size)
     source = open_source(input, text_field=text_field, id_field=id_field)
     owned = client is None
     client = client or EmbeddingsClient(model, dimensions=dimensions, **settings)
@@ -78,7 +78,6 @@ __all__ = [
     "receipt",
     "CheckpointError",
     "InvalidRecordsError",
-    "JobFailedError",
     "Problem",
     "FileSource",
     "TextsSource",

@@ -29,7 +29,3 @@ class InvalidRecordsError(AIMLEmbeddingsError, ValueError):
 
 class CheckpointError(AIMLEmbeddingsError):
     """A checkpoint or an output is in the way: a leftover run, a finished output, or a resume that does not match."""
-
-
-class JobFailedError(AIMLEmbeddingsError):
-    """The job stopped on an API error; what finished is kept in the checkpoint for a resumed run."""

@@ -10,6 +10,7 @@ flight, never the corpus.
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import time
@@ -23,7 +24,7 @@ from ..client import EmbeddingsClient
 from ..errors import AIMLEmbeddingsError, ConfigurationError
 from ..plan import MAX_VALUES_PER_RESPONSE
 from ..roles import Purpose
-from .errors import CheckpointError, InvalidRecordsError, JobFailedError
+from .errors import CheckpointError, InvalidRecordsError
 from .formats import JobFiles, output_format
 from .manifest import Manifest
 from .records import Problem, Record, RecordId
@@ -75,7 +76,9 @@ class _Chunk:
 
 
 @dataclass
-class _Options:
+class JobOptions:
+    """How a job reads its input and treats an existing output (see ``embed_file`` for each)."""
+
     purpose: Purpose
     text_field: str
     id_field: str
@@ -97,11 +100,13 @@ def run_job(
     source: Source,
     output: Path | None,
     client: EmbeddingsClient,
-    options: _Options,
+    options: JobOptions,
     *,
     stream: BinaryIO | None = None,
     on_progress: Callable[[int], None] | None = None,
+    on_start: Callable[[int, int], None] | None = None,
 ) -> JobResult:
+    """The job behind ``embed_file`` and the command; ``on_start(rows, already_done)`` once the input is checked."""
     started = time.monotonic()
     usage_before = getattr(client, "usage", None)
     fmt = output_format(output) if output is not None else "jsonl"
@@ -144,6 +149,8 @@ def run_job(
             )
         manifest = old
     resumed = manifest.done_rows()
+    if on_start is not None:
+        on_start(manifest.rows, resumed)
     job = _Run(source, client, options, manifest, files, fmt, found.integer_ids, stream, on_progress)
     embedded = job.run()
     usage = getattr(client, "usage", None)
@@ -179,7 +186,7 @@ def _check_extras(fmt: str) -> None:
             raise ImportError("Parquet output needs pyarrow: pip install 'aiml-embeddings[parquet]'") from exc
 
 
-def _existing_checkpoint(files: JobFiles, options: _Options) -> Manifest | None:
+def _existing_checkpoint(files: JobFiles, options: JobOptions) -> Manifest | None:
     """The checkpoint to resume, or None for a fresh run; refuses what would be lost or mixed up."""
     if options.overwrite:
         for path in (files.manifest, files.partial, files.skipped):
@@ -213,7 +220,7 @@ class _Run:
         self,
         source: Source,
         client: EmbeddingsClient,
-        options: _Options,
+        options: JobOptions,
         manifest: Manifest,
         files: JobFiles | None,
         fmt: str,
@@ -370,24 +377,33 @@ class _Run:
         self.writer.finish(self.files.output)
         self.files.manifest.unlink()
 
-    def _failed(self, chunk: _Chunk, error: AIMLEmbeddingsError) -> JobFailedError:
+    def _forget(self) -> None:
+        """Nothing finished: a checkpoint would only stand in the way of the same run again."""
+        assert self.files is not None
+        for path in (self.files.manifest, self.files.partial, self.files.skipped):
+            path.unlink(missing_ok=True)
+        if self.files.parts.exists():
+            shutil.rmtree(self.files.parts)
+
+    def _failed(self, chunk: _Chunk, error: AIMLEmbeddingsError) -> AIMLEmbeddingsError:
         where = self.source.where
         lines = sorted({chunk.numbers[i] for i in error.failed_indices if 0 <= i < len(chunk.numbers)})
         named = f" ({where}s {', '.join(map(str, lines[:10]))}{' ...' if len(lines) > 10 else ''})" if lines else ""
         kept = self.manifest.done_rows()
-        if self.files is not None:
+        if self.files is not None and kept == 0:
+            self._forget()
+            advice = "nothing was written"
+        elif self.files is not None:
             advice = (
                 f"{kept:,} of {self.manifest.rows:,} rows are done and kept in {self.files.partial.name}: "
                 "run again with --resume (resume=True) to embed only the rest"
             )
         else:
             advice = f"{kept:,} of {self.manifest.rows:,} rows were written"
-        failed = JobFailedError(
-            f"{self.source.name}{named}: {error.message}; {advice}",
-            model=error.model,
-            status_code=error.status_code,
-            request_id=error.request_id,
-            provider_message=error.provider_message,
-        )
+        failed = copy.copy(error)  # the same class, so callers catch RateLimitError, MissingAPIKeyError, ...
+        failed.message = f"{self.source.name}{named}: {error.message}; {advice}"
+        failed.args = (failed.message,)
+        failed.failed_indices = tuple(chunk.start + i for i in error.failed_indices)
+        failed.partial = None
         failed.__cause__ = error
         return failed
