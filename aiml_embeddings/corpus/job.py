@@ -1,11 +1,12 @@
 """The corpus job: read as it goes, embed with a full pipeline, write as chunks finish, checkpoint, resume.
 
-Texts travel in chunks of half a wave (``max_concurrency`` requests' worth
-split in two), and two chunks are in flight at once, each one ``embed``
-call on the shared client: the client's slots stay full across chunk
-boundaries, while what a kill can lose (the chunks not yet checkpointed)
-stays within one wave of requests' worth of texts. Memory is the chunks in
-flight, never the corpus.
+Texts travel in chunks of a third of a wave (a wave: ``max_concurrency``
+full requests' worth), each one ``embed`` call on the shared client. Two
+chunks are in flight, and the next is sent before the finished one is
+written, so the client's slots stay full across chunk boundaries and
+while a chunk is written. What a kill can lose is what is not yet
+checkpointed, those three chunks: at most one wave's worth of texts.
+Memory is those chunks, never the corpus.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from .write_npy import NpyWriter
 from .write_parquet import ParquetWriter
 
 CHUNKS_IN_FLIGHT = 2
+CHUNKS_PER_WAVE = CHUNKS_IN_FLIGHT + 1
+"""The chunks in flight and the one being written: together at most one wave of texts."""
 
 
 class Writer(Protocol):
@@ -89,11 +92,11 @@ class JobOptions:
 
 
 def chunk_size_for(client: EmbeddingsClient) -> int:
-    """Half of one wave: ``max_concurrency`` full requests' worth of texts, over the chunks in flight."""
+    """A third of one wave (``max_concurrency`` full requests' worth of texts): see the module docstring."""
     per_request = min(client.spec.max_inputs, client.batch_size or client.spec.max_inputs)
     if client.dimension:
         per_request = min(per_request, max(1, MAX_VALUES_PER_RESPONSE // client.dimension))
-    return max(1, client.max_concurrency * per_request // CHUNKS_IN_FLIGHT)
+    return max(1, client.max_concurrency * per_request // CHUNKS_PER_WAVE)
 
 
 def run_job(
@@ -271,11 +274,11 @@ class _Run:
                     except AIMLEmbeddingsError as exc:
                         failure = failure or (chunk, exc)
                         continue
-                    embedded += self._commit(chunk, vectors)
-                    if failure is None:
+                    if failure is None:  # the next chunk first: its requests overlap this chunk's writing
                         for more in chunks:
                             flying[pool.submit(self._embed, more)] = more
                             break
+                    embedded += self._commit(chunk, vectors)
         except BaseException:  # interrupted, or the output went away: what is checkpointed stays
             pool.shutdown(wait=False, cancel_futures=True)
             if self.writer is not None:
