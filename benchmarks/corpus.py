@@ -37,6 +37,13 @@ KILL_AT = 0.4
 CHECK_ROWS = 100_000
 """Rows checked at a time, so checking a million rows does not hold them all."""
 
+PEAK = (
+    "import atexit, sys; atexit.register(lambda: print('VmHWM', "
+    "open('/proc/self/status').read().split('VmHWM:')[1].split()[0], file=sys.stderr)); "
+)
+"""Printed by the measured process itself as it exits: its own peak RSS (kB). ``wait4``'s maxrss would
+count the benchmark process's memory at the fork, which holds every text."""
+
 IN_MEMORY = """
 import sys, time
 from aiml_embeddings import EmbeddingsClient
@@ -75,19 +82,20 @@ def reset(url: str) -> None:
 def timed(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
     """Run one process; its wall time and peak RSS (MB), or why it failed."""
     started = time.monotonic()
-    child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(child.pid, 0)
+    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
     wall = time.monotonic() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    err = child.stderr.read() if child.stderr else ""
-    if child.returncode != 0:
-        raise SystemExit(f"{' '.join(argv[:6])} ... failed ({child.returncode}): {err.strip()[-500:]}")
-    return {"wall": wall, "rss_mb": usage.ru_maxrss / 1024, "stderr": err.strip().splitlines()[-1:]}
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv[:6])} ... failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    lines = done.stderr.strip().splitlines()
+    peak = [int(line.split()[1]) for line in lines if line.startswith("VmHWM ")]
+    return {"wall": wall, "rss_mb": peak[-1] / 1024, "stderr": [x for x in lines if not x.startswith("VmHWM")][-1:]}
 
 
 def command(url: str, source: Path, target: Path, *extra: str) -> list[str]:
+    """The command as a user runs it, with the peak-memory report at exit."""
     return [
-        sys.executable, "-m", "aiml_embeddings.cli", "embed", "-i", str(source), "-o", str(target),
+        sys.executable, "-c", PEAK + "import runpy; sys.argv[0] = 'aiml-embeddings'; "
+        "runpy.run_module('aiml_embeddings.cli', run_name='__main__')", "embed", "-i", str(source), "-o", str(target),
         "-m", MODEL, "-d", str(DIMENSION), "--base-url", url + "/v1", "--no-progress", *extra,
     ]  # fmt: skip
 
@@ -175,7 +183,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per row; the table shows medians")
-    parser.add_argument("--formats", default="npy,jsonl,parquet")
+    parser.add_argument("--formats", default="npy,jsonl,parquet", help="outputs measured beside the in-memory call")
     parser.add_argument("--no-kill", action="store_true", help="skip the kill-and-resume row")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "corpus.json")
     args = parser.parse_args()
@@ -202,7 +210,7 @@ def main() -> None:
                     target = work / f"out.{'npy' if name == 'in-memory' else name}"
                     target.unlink(missing_ok=True)
                     if name == "in-memory":
-                        argv = [sys.executable, "-c", IN_MEMORY, str(plain), MODEL, url + "/v1", str(DIMENSION),
+                        argv = [sys.executable, "-c", PEAK + IN_MEMORY, str(plain), MODEL, url + "/v1", str(DIMENSION),
                                 str(target)]  # fmt: skip
                     else:
                         argv = command(url, source, target)

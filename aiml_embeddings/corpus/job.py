@@ -41,8 +41,6 @@ CHUNKS_PER_WAVE = CHUNKS_IN_FLIGHT + 1
 
 
 class Writer(Protocol):
-    in_order: bool
-
     def write(self, start: int, ids: list[Any] | None, vectors: Any) -> None: ...
 
     def sync(self) -> dict[str, Any]: ...
@@ -242,6 +240,8 @@ class _Run:
         self.on_progress = on_progress
         self.writer: Writer | None = None
         self.held: dict[int, tuple[_Chunk, Any]] = {}
+        """Chunks that finished before one above them (JSONL is written in order)."""
+        self.in_order = fmt == "jsonl"
         self.next_row = manifest.pending()[0].start if manifest.pending() else manifest.rows
         try:
             import numpy  # noqa: F401
@@ -260,11 +260,16 @@ class _Run:
         chunks = self._chunks()
         pool = ThreadPoolExecutor(CHUNKS_IN_FLIGHT, thread_name_prefix="aiml-embeddings-corpus")
         flying: dict[Future[Any], _Chunk] = {}
+        def top_up(waiting: int) -> None:
+            """Keep two chunks in flight, counting those held back for order: never more unsaved than a wave."""
+            while failure is None and len(flying) + len(self.held) + waiting < CHUNKS_IN_FLIGHT:
+                more = next(chunks, None)
+                if more is None:
+                    return
+                flying[pool.submit(self._embed, more)] = more
+
         try:
-            for chunk in chunks:
-                flying[pool.submit(self._embed, chunk)] = chunk
-                if len(flying) >= CHUNKS_IN_FLIGHT:
-                    break
+            top_up(0)
             while flying:
                 finished, _ = wait(flying, return_when=FIRST_COMPLETED)
                 for future in finished:
@@ -274,11 +279,9 @@ class _Run:
                     except AIMLEmbeddingsError as exc:
                         failure = failure or (chunk, exc)
                         continue
-                    if failure is None:  # the next chunk first: its requests overlap this chunk's writing
-                        for more in chunks:
-                            flying[pool.submit(self._embed, more)] = more
-                            break
+                    top_up(int(self.in_order and chunk.start != self.next_row))  # send before writing
                     embedded += self._commit(chunk, vectors)
+                top_up(0)
         except BaseException:  # interrupted, or the output went away: what is checkpointed stays
             pool.shutdown(wait=False, cancel_futures=True)
             if self.writer is not None:
@@ -348,7 +351,7 @@ class _Run:
             self.manifest.dimension = self.manifest.dimension or dimension
             self._open_writer(dimension, resume=False)
         assert self.writer is not None
-        if self.writer.in_order:
+        if self.in_order:
             self.held[chunk.start] = (chunk, vectors)
             ready = []
             while self.next_row in self.held:

@@ -17,8 +17,6 @@ from .errors import CheckpointError
 
 
 class NpyWriter:
-    in_order = False
-
     def __init__(self, partial: Path, rows: int, dimension: int, *, resume: bool) -> None:
         import numpy
         from numpy.lib import format as npformat

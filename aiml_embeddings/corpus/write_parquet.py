@@ -16,8 +16,6 @@ from typing import Any
 
 
 class ParquetWriter:
-    in_order = False
-
     def __init__(self, parts: Path, dimension: int, *, integer_ids: bool, resume_parts: list[Any] | None) -> None:
         try:
             import pyarrow as pa
