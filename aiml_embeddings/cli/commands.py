@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     embed.add_argument("--as", dest="purpose", choices=["document", "query"], default="document")
     embed.add_argument("--base-url", help="the API's base URL (default: $AIMLAPI_BASE_URL or $INWORLD_BASE_URL)")
     embed.add_argument("--max-concurrency", type=int, help="requests in flight (default: the client's)")
+    embed.add_argument(
+        "--chunk-size", type=int, help="texts per checkpoint (default: a third of max-concurrency full requests)"
+    )
     embed.add_argument("--resume", action="store_true", help="continue an unfinished output from its checkpoint")
     embed.add_argument("--overwrite", action="store_true", help="start again over an existing or unfinished output")
     embed.add_argument("--skip-invalid", action="store_true", help="skip bad records, listed in <output>.skipped.jsonl")
@@ -145,6 +148,8 @@ def embed_command(args: argparse.Namespace) -> int:
     if args.texts and args.input:
         raise CLIInputError("give texts as arguments or with --input, not both")
     output = Path(args.output) if args.output and args.output != "-" else None
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise CLIInputError(f"--chunk-size must be a positive whole number, not {args.chunk_size}")
     if output is None and (args.resume or args.overwrite):
         raise CLIInputError("--resume and --overwrite need an output file (-o out.npy, .jsonl or .parquet)")
     if args.input and args.input != "-":
@@ -156,7 +161,7 @@ def embed_command(args: argparse.Namespace) -> int:
         settings["max_concurrency"] = args.max_concurrency
     client = EmbeddingsClient(args.model, **settings)
     options = JobOptions(
-        args.purpose, args.text_field, args.id_field, args.resume, args.overwrite, args.skip_invalid, None
+        args.purpose, args.text_field, args.id_field, args.resume, args.overwrite, args.skip_invalid, args.chunk_size
     )
     bar = ProgressBar(enabled=not args.no_progress)
     try:
