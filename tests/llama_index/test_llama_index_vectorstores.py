@@ -107,7 +107,7 @@ async def test_qdrant_async_index_retrieves_the_nearest_document(vcr: Any) -> No
     bodies = sent_bodies(vcr)
     as_documents = [b for b in bodies if b["task_type"] == "RETRIEVAL_DOCUMENT"]
     as_queries = [b for b in bodies if b["task_type"] == "RETRIEVAL_QUERY"]
-    assert len(as_documents) == 2  # two batches of two, gathered
+    assert len(as_documents) == 2  # embed_batch_size=2: two requests of two documents
     assert sorted(texts_of(as_documents)) == sorted(CORPUS.values())
     assert texts_of(as_queries) == list(QUERIES)
     assert len(bodies) == len(as_documents) + len(as_queries)
