@@ -213,6 +213,12 @@ def _existing_checkpoint(files: JobFiles, options: JobOptions) -> Manifest | Non
     if manifest.done_rows() == manifest.rows and files.output.exists() and not files.partial.exists():
         files.manifest.unlink()  # killed between the final rename and this cleanup: it is finished
         raise CheckpointError(f"{files.output} is finished; nothing to resume (--overwrite makes it again)")
+    kept = files.parts if manifest.output_format == "parquet" else files.partial
+    if manifest.done and not kept.exists():
+        raise CheckpointError(
+            f"cannot resume {files.output}: the checkpoint lists finished rows but {kept.name} is gone; "
+            "--overwrite (overwrite=True) starts again"
+        )
     return manifest
 
 

@@ -260,3 +260,12 @@ def test_a_text_too_long_names_its_line(tmp_path: Path, api: FakeAPI, client: Em
     api.faults.append(too_long)
     with pytest.raises(InputTooLongError, match=r"docs.txt \(lines 6\)"):
         embed_file(source, tmp_path / "out.npy", client=client)
+
+
+def test_a_checkpoint_whose_partial_output_is_gone_is_refused(
+    tmp_path: Path, client: EmbeddingsClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, target = interrupted(tmp_path, client, monkeypatch)
+    (tmp_path / "out.npy.partial").unlink()
+    with pytest.raises(CheckpointError, match=r"out\.npy\.partial is gone; --overwrite"):
+        embed_file(source, target, client=client, chunk_size=CHUNK, resume=True)
