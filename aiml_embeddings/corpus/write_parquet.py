@@ -14,6 +14,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+ENCODING: dict[str, Any] = {"use_dictionary": ["id"], "compression": {"id": "snappy", "embedding": "none"}}
+"""Floats neither repeat nor compress: dictionary-encoding and compressing them made files larger and
+writing four times slower."""
+
 
 class ParquetWriter:
     def __init__(self, parts: Path, dimension: int, *, integer_ids: bool, resume_parts: list[Any] | None) -> None:
@@ -53,7 +57,7 @@ class ParquetWriter:
         name = f"{start:012d}.parquet"
         temp = self.parts / (name + ".tmp")
         with temp.open("wb") as handle:
-            pq.write_table(table, handle)
+            pq.write_table(table, handle, **ENCODING)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, self.parts / name)
@@ -66,7 +70,7 @@ class ParquetWriter:
         import pyarrow.parquet as pq
 
         partial = output.with_name(output.name + ".partial")
-        with pq.ParquetWriter(partial, self.schema) as out:
+        with pq.ParquetWriter(partial, self.schema, **ENCODING) as out:
             for _, _, name in sorted(self.written):
                 out.write_table(pq.read_table(self.parts / name, schema=self.schema))
         os.replace(partial, output)
