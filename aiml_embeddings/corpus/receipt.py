@@ -29,14 +29,14 @@ def usage_delta(before: Any, after: Any) -> Any:
 
 def receipt(usage: Any, texts: int, wall_seconds: float) -> str:
     parts = [f"{texts:,} texts"]
-    if usage is None:
-        parts.append("requests, retries, 429s, tokens and credits not counted by this client")
-    else:
-        for name, label in RECEIPT_FIELDS:
-            value = getattr(usage, name, None)
-            if isinstance(value, float) and not value.is_integer():
-                parts.append(f"{value:,.2f} {label}")
-            elif isinstance(value, (int, float)):
-                parts.append(f"{int(value):,} {label}")
+    for name, label in RECEIPT_FIELDS if usage is not None else ():
+        value = getattr(usage, name, None)
+        if isinstance(value, float) and not value.is_integer():
+            parts.append(f"{value:,.2f} {label}")
+        elif isinstance(value, (int, float)):
+            parts.append(f"{int(value):,} {label}")
     parts.append(f"{wall_seconds:.1f} s")
-    return ", ".join(parts)
+    line = ", ".join(parts)
+    if usage is None:
+        line += " (requests, retries, 429s, tokens and credits: not counted by this client)"
+    return line
