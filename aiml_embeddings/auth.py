@@ -24,13 +24,23 @@ DEFAULT_BASE_URL: dict[Api, str] = {
 }
 
 
-def resolve_key(api: Api, explicit: SecretStr | None, model: str) -> SecretStr:
-    if explicit is not None and explicit.get_secret_value():
-        return explicit
+def env_key(api: Api) -> SecretStr | None:
+    """The key the environment holds for ``api``, if any (the one place that knows the variables)."""
     value = os.environ.get(KEY_ENV[api], "")
     if api == "inworld" and value and os.environ.get(INWORLD_SECRET_ENV):
         value = f"{value}:{os.environ[INWORLD_SECRET_ENV]}"
-    if not value:
+    return SecretStr(value) if value else None
+
+
+def env_base_url(api: Api) -> str | None:
+    return os.environ.get(BASE_URL_ENV[api]) or None
+
+
+def resolve_key(api: Api, explicit: SecretStr | None, model: str) -> SecretStr:
+    if explicit is not None and explicit.get_secret_value():
+        return explicit
+    found = env_key(api)
+    if found is None:
         hint = (
             f"set {KEY_ENV[api]} (the Base64 credential the Inworld portal shows, or the key with "
             f"{INWORLD_SECRET_ENV} for the secret)"
@@ -38,11 +48,11 @@ def resolve_key(api: Api, explicit: SecretStr | None, model: str) -> SecretStr:
             else f"set {KEY_ENV[api]} (get a key at https://aimlapi.com/app/keys)"
         )
         raise MissingAPIKeyError(f"no API key for model {model!r}: pass api_key=... or {hint}", model=model)
-    return SecretStr(value)
+    return found
 
 
 def resolve_base_url(api: Api, explicit: str | None) -> str:
-    return (explicit or os.environ.get(BASE_URL_ENV[api]) or DEFAULT_BASE_URL[api]).rstrip("/")
+    return (explicit or env_base_url(api) or DEFAULT_BASE_URL[api]).rstrip("/")
 
 
 def authorization(api: Api, key: SecretStr) -> str:

@@ -28,6 +28,7 @@ from ..errors import (
 from ..models import ModelSpec
 from ..output import Sink
 from ..plan import halves
+from ..usage import Meter
 from ..wire import Codec, RawVector
 from ..wire.base import dimension_of
 from .pacing import Pacer
@@ -78,6 +79,7 @@ class Job:
     sink: Sink
     pacer: Pacer
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    meter: Meter = field(default_factory=Meter)
 
     def indices(self, part: range) -> list[int]:
         return [self.positions[i] for i in part]
@@ -102,6 +104,7 @@ Flow = Generator[Action, Reply, list[Failure]]
 def batch_flow(job: Job, batch: range) -> Flow:
     """Send one planned batch; split what the server finds too large; collect what failed."""
     failures: list[Failure] = []
+    job.meter.count(inputs=len(batch))  # usage: texts sent
     pending = [batch]
     while pending:
         part = pending.pop()
@@ -148,6 +151,7 @@ def _attempts(job: Job, part: range) -> Generator[Action, Reply, list[RawVector]
         sent_at = job.pacer.now()
         reply: Reply = None
         limited = False
+        job.meter.count(requests=1)  # usage: request sent
         try:
             reply = yield Send(job.url, job.headers, body)
         finally:
@@ -160,15 +164,18 @@ def _attempts(job: Job, part: range) -> Generator[Action, Reply, list[RawVector]
         if not isinstance(outcome, _Retryable):
             return outcome
         if limited:
+            job.meter.count(rate_limited=1)  # usage: answer 429
             now = job.pacer.now()
             limited_since = now if limited_since is None else limited_since
             if now - limited_since >= job.policy.rate_limit_patience:
                 return outcome.error
+            job.meter.count(retries=1)  # usage: retry
             continue
         limited_since = None
         failures += 1
         if failures > job.policy.max_retries:
             return outcome.error
+        job.meter.count(retries=1)  # usage: retry
         yield Sleep(job.policy.delay(failures - 1, reply.headers if isinstance(reply, httpx.Response) else None))
 
 
@@ -194,6 +201,7 @@ def _read(job: Job, part: range, reply: Reply) -> list[RawVector] | _TooLarge | 
         try:
             vectors = job.codec.decode(payload, len(part), model)
             job.check(vectors)
+            job.meter.add(job.codec.usage(payload))  # usage: answer decoded (tokens, credits)
             return vectors
         except MalformedResponseError as exc:
             exc.request_id, exc.status_code = request_id, reply.status_code

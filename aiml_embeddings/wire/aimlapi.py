@@ -7,7 +7,8 @@ from typing import Any
 
 from ..errors import MalformedResponseError
 from ..models import ModelSpec
-from .base import ErrorInfo, RawVector, expect_list, float_list, from_base64, text_of
+from ..usage import Usage
+from .base import ErrorInfo, RawVector, expect_list, float_list, from_base64, number_at, text_of
 
 
 class AIMLAPICodec:
@@ -49,3 +50,11 @@ class AIMLAPICodec:
         """Both documented error bodies: ``{message, statusCode, requestId}`` and problem+json."""
         message = text_of(payload, "message", "error.message", "detail", "title", "error") or text.strip()[:500]
         return ErrorInfo(message=message or "no error message", request_id=text_of(payload, "requestId"))
+
+    def usage(self, payload: Any) -> Usage:
+        """The answer's ``usage`` tokens and ``meta.usage.credits_used``; what is missing or null counts as 0."""
+        return Usage(
+            prompt_tokens=int(number_at(payload, "usage.prompt_tokens")),
+            total_tokens=int(number_at(payload, "usage.total_tokens")),
+            credits=float(number_at(payload, "meta.usage.credits_used")),
+        )

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from ..errors import MalformedResponseError
 from ..models import ModelSpec
+from ..usage import Usage
 
 RawVector = bytes | list[float]
 """A vector as it left the wire: little-endian float32 bytes (base64) or a float list."""
@@ -32,6 +33,8 @@ class Codec(Protocol):
     def decode(self, payload: Any, count: int, model: str) -> list[RawVector]: ...
 
     def error(self, payload: Any, text: str) -> ErrorInfo: ...
+
+    def usage(self, payload: Any) -> Usage: ...
 
 
 def from_base64(value: str, model: str) -> bytes:
@@ -84,3 +87,11 @@ def text_of(payload: Any, *keys: str) -> str | None:
         if isinstance(node, list) and node and all(isinstance(m, str) for m in node):
             return "; ".join(node)
     return None
+
+
+def number_at(payload: Any, key: str) -> float:
+    """The number under ``key`` (dotted for nesting), or 0 where the server reports none (absent, null, text)."""
+    node: Any = payload
+    for part in key.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node if isinstance(node, int | float) and not isinstance(node, bool) and node >= 0 else 0

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import MalformedResponseError
 from ..models import ModelSpec
+from ..usage import Usage
 from .base import ErrorInfo, RawVector, expect_list, float_list, text_of
 
 SERVICE_PROVIDER = "SERVICE_PROVIDER_INWORLD"
@@ -38,3 +39,7 @@ class InworldCodec:
         code = payload.get("code") if isinstance(payload, dict) else None
         message = text_of(payload, "message", "error.message") or text.strip()[:500]
         return ErrorInfo(message=message or "no error message", code=code if isinstance(code, int) else None)
+
+    def usage(self, payload: Any) -> Usage:
+        """Inworld's answer carries no token or credit counts, so there is nothing to add."""
+        return Usage()
