@@ -103,14 +103,36 @@ def checked(options: Mapping[str, Any], model: str) -> ClientSettings:
     try:
         return ClientSettings.model_validate(dict(options))
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            name = str(error["loc"][0]) if error["loc"] else "settings"
-            shown = "" if name in _SECRET_FIELDS else f", not {error.get('input')!r}"
-            known = ", ".join(ClientSettings.model_fields)
-            hint = f"; the settings are {known}" if error["type"] == "extra_forbidden" else ""
-            problems.append(f"{name}: {error['msg'].lower()}{shown}{hint}")
-        raise ConfigurationError(f"invalid settings for model {model!r}: " + "; ".join(problems), model=model) from None
+        raise explained(exc, model) or _unexplained(exc, model) from None
 
 
-__all__ = ["ClientSettings", "DEFAULT_MAX_CONCURRENCY", "DEFAULT_TIMEOUT", "Settings", "checked", "values_of"]
+def explained(exc: ValidationError, model: str) -> ConfigurationError | None:
+    """A ``ConfigurationError`` for a validation error that is only about shared settings, else None
+    (an adapter's own fields keep their framework's error)."""
+    problems = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else ""
+        if name not in ClientSettings.model_fields:
+            return None
+        shown = "" if name in _SECRET_FIELDS else f", not {error.get('input')!r}"
+        problems.append(f"{name}: {error['msg'].lower()}{shown}")
+    return ConfigurationError(f"invalid settings for model {model!r}: " + "; ".join(problems), model=model)
+
+
+def _unexplained(exc: ValidationError, model: str) -> ConfigurationError:
+    names = sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]} - set(ClientSettings.model_fields))
+    known = ", ".join(ClientSettings.model_fields)
+    return ConfigurationError(
+        f"unknown setting(s) {', '.join(names)} for model {model!r}; the settings are {known}", model=model
+    )
+
+
+__all__ = [
+    "ClientSettings",
+    "DEFAULT_MAX_CONCURRENCY",
+    "DEFAULT_TIMEOUT",
+    "Settings",
+    "checked",
+    "explained",
+    "values_of",
+]
