@@ -146,7 +146,7 @@ class AIMLEmbeddings(ClientSettings, Embeddings):
 
     @model_validator(mode="before")
     @classmethod
-    def _from_env(cls, values: Any) -> Any:
+    def _key_and_aliases(cls, values: Any) -> Any:
         """Hide the key from the first moment; show the key and base URL the core finds for the model's API.
 
         ``chunk_size`` is ``OpenAIEmbeddings``' name for ``batch_size``, accepted so that code moves over as is.
