@@ -26,17 +26,27 @@ def run_python(code: str, *flags: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-# The stand-in API on loopback, an adapter built by ``make(url)`` embedding two texts, then ``finish(emb)``;
-# ResourceWarnings are shown, so a socket left open at the end is on standard error.
+# The stand-in API on loopback and an adapter built by ``make(url)`` that embeds two texts, twice: first
+# closed, then left open. ResourceWarnings are shown, so standard error tells the two apart: nothing
+# before the "closed" line, an unclosed socket after it.
 SOCKET_SCRIPT = """
-import gc
+import gc, sys
 from tests.standin.server import serve
 {imports}
 with serve() as url:
-    emb = {make}
-    {use}
-    {finish}
-    del emb
-    gc.collect()
+    for close in (True, False):
+        emb = {make}
+        {use}
+        if close:
+            emb.close()
+        del emb
+        gc.collect()
+        print("closed" if close else "left open", file=sys.stderr, flush=True)
 print("finished")
 """
+
+
+def socket_warnings(result: subprocess.CompletedProcess[str]) -> tuple[bool, bool]:
+    """Whether a ResourceWarning was shown after the closed adapter, and after the one left open."""
+    closed, _, left_open = result.stderr.partition("closed\n")
+    return "ResourceWarning" in closed, "ResourceWarning" in left_open
