@@ -25,7 +25,7 @@ from aiml_embeddings.inputs import check_texts
 from aiml_embeddings.roles import Purpose
 from aiml_embeddings.settings import Settings, explained
 
-from .batch import embed_in_chunks
+from .batch import aembed_in_chunks, embed_in_chunks
 from .events import EmbeddingUsageEvent
 
 DEFAULT_EMBED_BATCH_SIZE = 2048
@@ -222,8 +222,8 @@ class AIMLEmbedding(BaseEmbedding, Settings):
     def _embed(self, texts: list[Any], purpose: Purpose, on_progress: Any = None) -> list[Embedding]:
         return self.client.embed(texts, purpose, on_progress=on_progress, on_usage=self._emit_usage)
 
-    async def _aembed(self, texts: list[Any], purpose: Purpose) -> list[Embedding]:
-        return await self.client.aembed(texts, purpose, on_usage=self._emit_usage)
+    async def _aembed(self, texts: list[Any], purpose: Purpose, on_progress: Any = None) -> list[Embedding]:
+        return await self.client.aembed(texts, purpose, on_progress=on_progress, on_usage=self._emit_usage)
 
     def _emit_usage(self, usage: Usage) -> None:
         dispatcher.event(EmbeddingUsageEvent.of(self.model_name, usage))
@@ -250,15 +250,20 @@ class AIMLEmbedding(BaseEmbedding, Settings):
 
     @dispatcher.span
     def get_text_embedding_batch(self, texts: list[str], show_progress: bool = False, **kwargs: Any) -> list[Embedding]:
-        """Every chunk to the client at once (see ``batch``); checked first, as a bare string would be
-        iterated as characters and each one embedded."""
+        """Every chunk to the client at once (see ``batch``); checked first, as LlamaIndex would iterate
+        a bare string as characters and embed each one."""
         checked = check_texts(texts, self.model_name)
         return embed_in_chunks(self, checked, show_progress, lambda sent, bar: self._embed(sent, "document", bar))
 
+    @dispatcher.span
     async def aget_text_embedding_batch(
         self, texts: list[str], show_progress: bool = False, **kwargs: Any
     ) -> list[Embedding]:
-        return await super().aget_text_embedding_batch(check_texts(texts, self.model_name), show_progress, **kwargs)
+        """The same on the event loop; ``num_workers`` is not needed, the client bounds the requests in flight."""
+        checked = check_texts(texts, self.model_name)
+        return await aembed_in_chunks(
+            self, checked, show_progress, lambda sent, bar: self._aembed(sent, "document", bar)
+        )
 
 
 def _one(text: object, model: str) -> str:

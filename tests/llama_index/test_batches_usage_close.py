@@ -233,3 +233,22 @@ def test_without_llama_index_the_import_error_says_what_to_install() -> None:
 def test_the_usage_event_serializes() -> None:
     event = EmbeddingUsageEvent.of("m", Usage(requests=2, credits=1.5))
     assert json.loads(event.model_dump_json())["credits"] == 1.5
+
+
+async def test_the_async_batch_keeps_events_cache_and_permits_too(make: Make, api: FakeAPI, events: _Events) -> None:
+    api.delay = 0.02
+    limiter, cache, debug = Limiter(), SimpleKVStore(), LlamaDebugHandler()
+    await cache.aput(key=TEXTS[0], val={"k": [0.25] * 1536}, collection="embeddings")
+    embed = make(
+        embed_batch_size=3, max_concurrency=4, rate_limiter=limiter, embeddings_cache=cache,
+        callback_manager=CallbackManager([debug]),
+    )  # fmt: skip
+    vectors = await embed.aget_text_embedding_batch(TEXTS)
+    assert vectors[0] == [0.25] * 1536 and vectors[1:] == [word_vector(t, 1536) for t in TEXTS[1:]]
+    assert TEXTS[0] not in [t for batch in api.texts() for t in batch] and api.peak > 1
+    assert limiter.permits == 3
+    assert [e.chunks for e in events.named("EmbeddingEndEvent")] == [TEXTS[0:3], TEXTS[3:6], TEXTS[6:7]]
+    assert [end.payload[EventPayload.EMBEDDINGS] for _, end in debug.get_event_pairs(CBEventType.EMBEDDING)] == [
+        vectors[0:3], vectors[3:6], vectors[6:7]
+    ]
+    assert len(events.named("EmbeddingUsageEvent")) == 1
