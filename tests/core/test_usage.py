@@ -143,3 +143,33 @@ def test_a_pickled_copy_counts_from_zero(make: Make) -> None:
     client = make()
     client.embed(["a"])
     assert pickle.loads(pickle.dumps(client)).usage == Usage()
+
+
+def test_the_readme_usage_example_prints_what_it_shows(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run against the stand-in, which answers this text with the AI/ML API's recorded response."""
+    import functools
+    import re
+    from pathlib import Path
+
+    import aiml_embeddings
+    from tests.standin.api import AIMLAPI_TEST_KEY, StandInAPI
+
+    standin = StandInAPI()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        reply = standin.handle(request.method, request.url.raw_path.decode(), dict(request.headers), request.content)
+        return httpx.Response(reply.status, headers=reply.headers, content=reply.body)
+
+    wired = functools.partial(
+        EmbeddingsClient, api_key=AIMLAPI_TEST_KEY, http_client=httpx.Client(transport=httpx.MockTransport(answer))
+    )
+    monkeypatch.setattr(aiml_embeddings, "EmbeddingsClient", wired)
+    readme = (Path(__file__).parents[2] / "README.md").read_text("utf-8")
+    start = readme.index("<!-- section: usage -->")
+    section = readme[start : readme.index("<!-- section:", start + 1)]
+    (code,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    (shown,) = re.findall(r"```text\n(.*?)```", section, re.S)
+    exec(compile(code, "README.md (usage)", "exec"), {"__name__": "__readme__"})
+    assert capsys.readouterr().out.strip() == shown.strip()
