@@ -131,9 +131,7 @@ class AIMLEmbeddings(ClientSettings, Embeddings):
     """Model ID; every ID in ``aiml_embeddings.MODELS`` works, Inworld's included."""
     api_key: SecretStr | None = None
     """Read from ``AIMLAPI_API_KEY``, or ``INWORLD_API_KEY`` for the Inworld model, when not given."""
-    # The shared settings (base_url, dimensions, batch_size alias chunk_size, max_concurrency, max_retries,
-    # timeout, default_headers, roles, empty_inputs, truncate, requests_per_minute, tokens_per_minute, dedupe,
-    # hedge) come from aiml_embeddings.settings.ClientSettings, declared there once.
+    # Every other setting is inherited from aiml_embeddings.settings.ClientSettings, declared there once.
     show_progress_bar: bool = False
     """Show a tqdm bar that advances per finished batch (needs the ``progress`` extra)."""
     http_client: httpx.Client | None = Field(default=None, exclude=True)

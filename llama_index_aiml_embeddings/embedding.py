@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pydantic
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
-from llama_index.core.bridge.pydantic import ConfigDict, PrivateAttr, SecretStr
+from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 from llama_index.core.instrumentation import get_dispatcher  # type: ignore[attr-defined]  # re-exported
 from typing_extensions import Self
 
@@ -85,10 +85,11 @@ class AIMLEmbedding(BaseEmbedding, Settings):
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=("pydantic_model_",), arbitrary_types_allowed=True)
 
-    model_name: str = pydantic.Field(default=DEFAULT_MODEL, description="The AI/ML API or Inworld model ID.")
-    embed_batch_size: int = pydantic.Field(
+    model_name: str = Field(default=DEFAULT_MODEL, description="The AI/ML API or Inworld model ID.")
+    embed_batch_size: int = Field(
         default=DEFAULT_EMBED_BATCH_SIZE, gt=0, le=2048, description="Texts per LlamaIndex chunk."
     )
+    # Every other setting is inherited from aiml_embeddings.settings.Settings, declared there once.
 
     _api_key: SecretStr | None = PrivateAttr(default=None)
     _http_client: httpx.Client | None = PrivateAttr(default=None)
