@@ -145,15 +145,14 @@ def test_a_pickled_copy_counts_from_zero(make: Make) -> None:
     assert pickle.loads(pickle.dumps(client)).usage == Usage()
 
 
-def test_the_readme_usage_example_prints_what_it_shows(
+async def test_the_readme_usage_example_prints_what_it_shows(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Run against the stand-in, which answers this text with the AI/ML API's recorded response."""
     import functools
-    import re
-    from pathlib import Path
 
     import aiml_embeddings
+    from tests.docs.examples import check_examples, fenced_blocks, readme_section
     from tests.standin.api import AIMLAPI_TEST_KEY, StandInAPI
 
     standin = StandInAPI()
@@ -166,10 +165,8 @@ def test_the_readme_usage_example_prints_what_it_shows(
         EmbeddingsClient, api_key=AIMLAPI_TEST_KEY, http_client=httpx.Client(transport=httpx.MockTransport(answer))
     )
     monkeypatch.setattr(aiml_embeddings, "EmbeddingsClient", wired)
-    readme = (Path(__file__).parents[2] / "README.md").read_text("utf-8")
-    start = readme.index("<!-- section: usage -->")
-    section = readme[start : readme.index("<!-- section:", start + 1)]
-    (code,) = re.findall(r"```python\n(.*?)```", section, re.S)
-    (shown,) = re.findall(r"```text\n(.*?)```", section, re.S)
-    exec(compile(code, "README.md (usage)", "exec"), {"__name__": "__readme__"})
-    assert capsys.readouterr().out.strip() == shown.strip()
+    blocks = fenced_blocks(readme_section("usage"))
+    code = [body for lang, body in blocks if lang == "python"]
+    shown = [body for lang, body in blocks if lang == "text"]
+    assert len(code) == 1 and len(shown) == 1, "the section holds one python block and the output it prints"
+    await check_examples([(code[0], shown[0])], capsys)
