@@ -45,7 +45,6 @@ UsageCallback = Callable[[Usage], None]
 """Called once per call with what the call cost."""
 
 
-
 @dataclass
 class _LoopState:
     http: httpx.AsyncClient
@@ -498,13 +497,6 @@ def _report_skipped(on_progress: ProgressCallback | None, job: Job) -> None:
 def _report(on_progress: ProgressCallback | None, batch: range) -> None:
     if on_progress is not None:
         on_progress(len(batch))
-
-
-def _positive(name: str, value: int, model: str) -> None:
-    if not isinstance(value, int) or value < 1:
-        raise ConfigurationError(
-            f"{name} must be a positive whole number, not {value!r} (model {model!r})", model=model
-        )
 
 
 def _check_dimensions(spec: ModelSpec, dimensions: int | None) -> int | None:
