@@ -10,8 +10,9 @@ from aiml_embeddings import Usage
 class EmbeddingUsageEvent(BaseEvent):
     """What one call into the API cost, as the server reported it (0 where it reports nothing, as Inworld).
 
-    Emitted once per call into the core client (one ``get_text_embedding_batch``, one query), after the
-    ``EmbeddingEndEvent`` of its texts, so handlers that add up tokens see the server's numbers.
+    Emitted once per call into the core client (one ``get_text_embedding_batch``, one query) as that
+    call returns, failed or not, before the ``EmbeddingEndEvent`` of its texts, inside the same span;
+    handlers that add up tokens see the server's numbers instead of guessing them with a tokenizer.
     """
 
     model_name: str
