@@ -170,3 +170,16 @@ async def test_the_readme_usage_example_prints_what_it_shows(
     shown = [body for lang, body in blocks if lang == "text"]
     assert len(code) == 1 and len(shown) == 1, "the section holds one python block and the output it prints"
     await check_examples([(code[0], shown[0])], capsys)
+
+
+def test_a_split_batch_counts_its_texts_once_and_every_request(api: FakeAPI, make: Make) -> None:
+    def too_large(request: httpx.Request, body: dict[str, Any]) -> httpx.Response | None:
+        if len(api.texts(body)) > 2:
+            return httpx.Response(413, json={"message": "Too many inputs in one request", "statusCode": "413"})
+        return None
+
+    api.faults.append(too_large)
+    client = make()
+    assert len(client.embed([f"t{i}" for i in range(4)])) == 4
+    assert client.usage.requests == len(api.requests) == 3  # 4 refused, then 2 + 2
+    assert client.usage.inputs == 4 and client.usage.retries == 0
