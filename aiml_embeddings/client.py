@@ -8,6 +8,8 @@ one pool and one limit.
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import threading
 import time
 import weakref
@@ -39,6 +41,23 @@ ProgressCallback = Callable[[int], None]
 
 DEFAULT_MAX_CONCURRENCY = 8
 DEFAULT_TIMEOUT = 60.0
+
+logger = logging.getLogger("aiml_embeddings")
+
+_LIVE: weakref.WeakSet[EmbeddingsClient] = weakref.WeakSet()
+"""Every client in this process, so a forked child can give each its own runtime before it runs a line."""
+
+
+def _after_fork_in_child() -> None:
+    """A forked child inherits the parent's kept-alive connections, pool threads that do not exist in it,
+    and locks that may be held for ever: reading from the same socket as the parent, the two would get
+    each other's answers. Each client starts afresh here, while the child has only one thread."""
+    for client in list(_LIVE):
+        client._forked()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which cannot fork
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @dataclass
@@ -116,6 +135,7 @@ class EmbeddingsClient:
         self._injected_http = http_client
         self._injected_async_http = http_async_client
         self._init_runtime()
+        _LIVE.add(self)
 
     SHARED_SETTINGS = (
         "base_url",
@@ -197,6 +217,22 @@ class EmbeddingsClient:
         self._injected_http = None
         self._injected_async_http = None
         self._init_runtime()
+        _LIVE.add(self)
+
+    def _forked(self) -> None:
+        """Called in a forked child: the runtime rebuilt, the parent's copies dropped unclosed.
+
+        Closing them would close the parent's connections from here (a TLS
+        close alert goes out on the shared socket), so they are only let go.
+        """
+        self._init_runtime()
+        if self._injected_http is not None or self._injected_async_http is not None:
+            logger.warning(
+                "model %s: this process was forked from one whose EmbeddingsClient was given an http_client; "
+                "that client's kept-alive connections are shared with the parent process, so pass a new one "
+                "in each process (or let EmbeddingsClient make its own)",
+                self.spec.id,
+            )
 
     # --- public API ----------------------------------------------------------
 
@@ -364,9 +400,8 @@ class EmbeddingsClient:
         if failures:
             errors = [e for _, e in failures if e is not None]
             primary = next((e for e in errors if not isinstance(e, InputTooLongError)), errors[0])
-            primary.failed_indices = tuple(sorted(i for part, _ in failures for i in job.indices(part)))
-            primary.partial = job.sink.partial()
-            raise primary
+            failed = sorted(i for part, _ in failures for i in job.indices(part))
+            raise primary.with_call_result(failed, job.sink.partial()) from primary.__cause__
         return job.sink.result()
 
     # --- sync: a thread pool over one httpx.Client ---------------------------

@@ -9,7 +9,7 @@ import pytest
 
 from aiml_embeddings import MODELS
 from aiml_embeddings.errors import MalformedResponseError
-from aiml_embeddings.wire import AIMLAPICodec, InworldCodec
+from aiml_embeddings.wire import AIMLAPICodec, Answer, InworldCodec
 
 codec = AIMLAPICodec()
 
@@ -43,7 +43,7 @@ def test_decode_sorts_by_index_and_reads_base64_and_floats() -> None:
         "meta": {"usage": {"credits_used": 1}},
         "something_new": True,
     }
-    first, second = codec.decode(payload, 2, "m")
+    first, second = codec.decode(payload, Answer("m", range(2)))
     assert struct.unpack("<2f", first) == (1.0, 2.0)  # type: ignore[arg-type]
     assert second == [0.5, 0.25]
 
@@ -64,7 +64,7 @@ def test_decode_sorts_by_index_and_reads_base64_and_floats() -> None:
 )
 def test_untrustworthy_payloads_are_rejected(payload: object) -> None:
     with pytest.raises(MalformedResponseError):
-        codec.decode(payload, 2, "m")
+        codec.decode(payload, Answer("m", range(2)))
 
 
 def test_error_bodies_of_both_documented_shapes() -> None:
@@ -83,11 +83,13 @@ def test_inworld_request_response_and_error() -> None:
         "inputs": [{"text": "Hello Inworld!"}],
         "model": {"model": spec.id, "serviceProvider": "SERVICE_PROVIDER_INWORLD"},
     }
-    assert inworld.decode({"embeddings": [{"values": [0.1, 0.2]}, {"values": [0.3, 0.4]}]}, 2, spec.id) == [
+    assert inworld.decode(
+        {"embeddings": [{"values": [0.1, 0.2]}, {"values": [0.3, 0.4]}]}, Answer(spec.id, range(2))
+    ) == [
         [0.1, 0.2],
         [0.3, 0.4],
     ]
     with pytest.raises(MalformedResponseError):
-        inworld.decode({"embeddings": [{"values": [0.1]}]}, 2, spec.id)
+        inworld.decode({"embeddings": [{"values": [0.1]}]}, Answer(spec.id, range(2)))
     info = inworld.error({"code": 16, "message": "Unauthenticated", "details": []}, "")
     assert (info.code, info.message) == (16, "Unauthenticated")
