@@ -8,6 +8,9 @@ deadline (the largest of the timeout's phases), and the body is inflated
 chunk by chunk into a buffer that stops at a cap derived from the batch
 (inputs x dimension x bytes per value, with room to spare).
 
+Headers go to httpx as ``httpx.Headers``, whose repr masks the
+Authorization value, so frame locals captured inside httpx do not show it.
+
 ``timeout=None`` means no timeout and no deadline; an ``httpx.Timeout``
 keeps its per-phase meaning, and its largest phase bounds the whole attempt.
 
@@ -183,7 +186,9 @@ def send_sync(client: httpx.Client, send: Send, timeout: httpx.Timeout | None) -
     """
     budget = _whole_request(timeout)
     deadline = time.monotonic() + budget if budget is not None else None
-    with client.stream("POST", send.url, content=send.body, headers=send.headers, timeout=timeout) as response:
+    with client.stream(
+        "POST", send.url, content=send.body, headers=httpx.Headers(send.headers), timeout=timeout
+    ) as response:
         if response.is_stream_consumed:
             return _in_memory(response, send.max_answer_bytes)
         body = _Collector(response, send.max_answer_bytes)
@@ -211,7 +216,9 @@ async def send_async(client: httpx.AsyncClient, send: Send, timeout: httpx.Timeo
 
 
 async def _attempt_async(client: httpx.AsyncClient, send: Send, timeout: httpx.Timeout | None) -> Answered:
-    async with client.stream("POST", send.url, content=send.body, headers=send.headers, timeout=timeout) as response:
+    async with client.stream(
+        "POST", send.url, content=send.body, headers=httpx.Headers(send.headers), timeout=timeout
+    ) as response:
         if response.is_stream_consumed:
             return _in_memory(response, send.max_answer_bytes)
         body = _Collector(response, send.max_answer_bytes)
