@@ -184,3 +184,22 @@ def test_a_huge_error_answer_is_read_only_as_far_as_it_matters(api: FakeAPI, mak
         make(dimensions=8, max_retries=0).embed(["a"])
     assert len(pulled) <= 1
     assert len(str(info.value)) < 2000
+
+
+@pytest.mark.enable_socket
+@pytest.mark.allow_hosts(["127.0.0.1"])
+def test_the_debug_logging_caveat_holds_as_the_readme_says(caplog: pytest.LogCaptureFixture) -> None:
+    """httpcore's DEBUG lines show an echoed key (outside our reach: README says so); ours never do."""
+    import logging
+
+    api = FakeAPI(dim=8)
+    api.faults.append(
+        lambda r, b: httpx.Response(503, json={"message": "busy"}, headers={"x-echo": r.headers["authorization"]})
+    )
+    caplog.set_level(logging.DEBUG)
+    with serve(api) as url, pytest.raises(ServerError):
+        EmbeddingsClient(base_url=url, api_key=SECRET, dimensions=8, max_retries=0).embed(["a"])
+    ours = [r.getMessage() for r in caplog.records if r.name == "aiml_embeddings"]
+    theirs = [r.getMessage() for r in caplog.records if r.name.startswith("httpcore")]
+    assert ours and not any(SECRET in line for line in ours)
+    assert any(SECRET in line for line in theirs)
