@@ -65,6 +65,24 @@ async def test_timeout_bounds_a_trickled_answer_async(api: FakeAPI, make: Make) 
     assert time.monotonic() - started < 1.5
 
 
+async def test_async_attempts_stop_at_the_deadline_even_before_any_byte(api: FakeAPI) -> None:
+    async def silent(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(TRICKLE_BYTES * TRICKLE_GAP)  # answers, but only after 3 s
+        return api.respond(request)
+
+    client = EmbeddingsClient(
+        api_key=SECRET,
+        dimensions=8,
+        timeout=0.3,
+        max_retries=0,
+        http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(silent)),
+    )
+    started = time.monotonic()
+    with pytest.raises(APITimeoutError, match="ReadTimeout"):
+        await client.aembed(["a"])
+    assert time.monotonic() - started < 1.5
+
+
 @pytest.mark.enable_socket
 @pytest.mark.allow_hosts(["127.0.0.1"])
 @pytest.mark.parametrize("mode", ["sync", "async"])
