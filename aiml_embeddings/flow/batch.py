@@ -33,7 +33,7 @@ from ..output import Sink
 from ..plan import halves
 from ..wire import Answer, Codec, RawVector
 from ..wire.base import dimension_of
-from .http import BadBody, answer_cap
+from .http import LARGEST_ANSWER, BadBody, answer_cap
 from .pacing import Pacer
 from .retry import RetryPolicy, is_retryable, looks_too_large, retry_after
 
@@ -45,8 +45,8 @@ class Send:
     url: str
     headers: dict[str, str] = field(repr=False)  # the key: never in a repr, a log or captured frame locals
     body: bytes
-    max_answer_bytes: int | None = None
-    """The largest answer this batch can honestly get (``http.answer_cap``); None: unbounded."""
+    max_answer_bytes: int = LARGEST_ANSWER
+    """The largest answer this batch can honestly get (``http.answer_cap``)."""
 
 
 @dataclass(frozen=True)

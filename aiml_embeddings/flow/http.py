@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from ..plan import MAX_VALUES_PER_RESPONSE
+
 if TYPE_CHECKING:
     from .batch import Send
 
@@ -57,6 +59,10 @@ def answer_cap(inputs: int, dimension: int | None) -> int:
     return ANSWER_SLACK * values * BYTES_PER_VALUE + ANSWER_OVERHEAD
 
 
+LARGEST_ANSWER = answer_cap(1, MAX_VALUES_PER_RESPONSE)
+"""The cap for a request that names none: the planner never asks for more values in one answer."""
+
+
 @dataclass(frozen=True)
 class BadBody:
     """A 2xx answer whose body could not be read within bounds: too large, or not decodable."""
@@ -83,10 +89,10 @@ class _Collector:
     own decoders, checked after each chunk.
     """
 
-    def __init__(self, response: httpx.Response, cap: int | None) -> None:
+    def __init__(self, response: httpx.Response, cap: int) -> None:
         self.response = response
         self.success = response.is_success
-        self.limit = cap if self.success else min(cap or ERROR_BODY_BYTES, ERROR_BODY_BYTES)
+        self.limit = cap if self.success else min(cap, ERROR_BODY_BYTES)
         encoding = response.headers.get("content-encoding", "").strip().lower()
         wbits = _INFLATE_WBITS.get(encoding)
         self.raw = encoding in _PASSTHROUGH or wbits is not None
@@ -101,7 +107,7 @@ class _Collector:
             return
         data = chunk
         while data:
-            room = self.limit - self.size + 1 if self.limit is not None else 0  # 0: no bound
+            room = self.limit - self.size + 1
             try:
                 out = self.inflater.decompress(data, room)
             except zlib.error:
@@ -118,7 +124,7 @@ class _Collector:
 
     def _keep(self, data: bytes) -> None:
         self.size += len(data)
-        if self.limit is not None and self.size > self.limit:
+        if self.size > self.limit:
             if not self.success:  # keep the start of an error answer; the rest says nothing new
                 self.parts.append(data[: len(data) - (self.size - self.limit)])
                 self.size = self.limit
@@ -155,9 +161,9 @@ class _Collector:
         )
 
 
-def _in_memory(response: httpx.Response, cap: int | None) -> Answered:
+def _in_memory(response: httpx.Response, cap: int) -> Answered:
     """An answer the transport already read whole (an in-process transport): only its size is left to check."""
-    if response.is_success and cap is not None and len(response.content) > cap:
+    if response.is_success and len(response.content) > cap:
         return BadBody(
             f"is larger than the {cap} bytes an answer for this batch can take",
             response.status_code,
