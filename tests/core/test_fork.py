@@ -110,3 +110,21 @@ def test_a_child_embedding_many_batches_does_not_hang() -> None:
         parent = _rounds(client, "parent", size=40)
         report = _child_report(pid, read)
     assert (parent, report) == ("", "ok")
+
+
+def test_the_fork_hook_rebuilds_the_runtime_and_warns_about_an_injected_client(
+    make: Callable[..., EmbeddingsClient], caplog: pytest.LogCaptureFixture
+) -> None:
+    """What the child runs right after ``os.fork``, called here directly: no second process needed."""
+    from aiml_embeddings.client import _after_fork_in_child
+
+    client = make(dimensions=8, batch_size=16)
+    texts = [f"text {i}" for i in range(64)]
+    client.embed(texts)
+    before = (client._lock, client._slots, client.pacer, client._pool)
+    assert before[3] is not None  # the multi-batch call started a pool
+    _after_fork_in_child()
+    after = (client._lock, client._slots, client.pacer, client._pool)
+    assert all(a is not b for a, b in zip(before[:3], after[:3], strict=True)) and after[3] is None
+    assert "http_client" in caplog.text and "forked" in caplog.text
+    assert [v[0] for v in client.embed(texts)] == [marker(t) for t in texts]
