@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import httpx
@@ -69,8 +69,8 @@ class BadBody:
 
     problem: str
     status_code: int
-    request_id: str | None
-    """As the server sent it: the flow cleans it before it enters an error."""
+    request_id: str | None = field(repr=False)
+    """As the server sent it, so kept out of the repr: the flow cleans it before it enters an error."""
 
 
 Answered = httpx.Response | BadBody
