@@ -14,9 +14,13 @@ Authorization value, so frame locals captured inside httpx do not show it.
 ``timeout=None`` means no timeout and no deadline; an ``httpx.Timeout``
 keeps its per-phase meaning, and its largest phase bounds the whole attempt.
 
-Sync attempts check the deadline as each chunk arrives, so a silent server
-is still bounded by the per-read timeout; async attempts are cancelled at
-the deadline itself.
+Async attempts are cancelled at the deadline itself, wherever they are.
+Sync attempts check it as each chunk of the body arrives, so they can
+overrun it by one per-read timeout; and until the headers have come, only
+httpx's per-phase timeouts bound them (a thread blocked in a socket read
+cannot be stopped from outside without closing a connection httpx owns), so
+a server that trickles its headers is bounded by h11's 16 KiB header limit
+times the read timeout, not by the deadline.
 """
 
 from __future__ import annotations
