@@ -19,7 +19,7 @@ Sync attempts check it as each chunk of the body arrives, so they can
 overrun it by one per-read timeout; and until the headers have come, only
 httpx's per-phase timeouts bound them (a thread blocked in a socket read
 cannot be stopped from outside without closing a connection httpx owns), so
-a server that trickles its headers is bounded by h11's 16 KiB header limit
+a server that trickles its headers is bounded by httpcore's 100 KiB header limit
 times the read timeout, not by the deadline.
 """
 
