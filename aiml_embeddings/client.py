@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
+import os
 import threading
 import time
 import weakref
@@ -43,6 +45,23 @@ ProgressCallback = Callable[[int], None]
 """Called with the number of inputs each finished batch covered."""
 UsageCallback = Callable[[Usage], None]
 """Called once per call with what the call cost."""
+
+logger = logging.getLogger("aiml_embeddings")
+
+_LIVE: weakref.WeakSet[EmbeddingsClient] = weakref.WeakSet()
+"""Every client in this process, so a forked child can give each its own runtime before it runs a line."""
+
+
+def _after_fork_in_child() -> None:
+    """A forked child inherits the parent's kept-alive connections, pool threads that do not exist in it,
+    and locks that may be held for ever: reading from the same socket as the parent, the two would get
+    each other's answers. Each client starts afresh here, while the child has only one thread."""
+    for client in list(_LIVE):
+        client._forked()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which cannot fork
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @dataclass
@@ -109,6 +128,7 @@ class EmbeddingsClient:
         self.is_copy = False
         """True in a copy made by pickling: the key stayed behind, so a missing one is explained as such."""
         self._init_runtime()
+        _LIVE.add(self)
 
     def _init_runtime(self) -> None:
         self._lock = threading.Lock()
@@ -181,6 +201,22 @@ class EmbeddingsClient:
         self._meter = Meter()  # a copy's usage starts from nothing
         self.is_copy = True
         self._init_runtime()
+        _LIVE.add(self)
+
+    def _forked(self) -> None:
+        """Called in a forked child: the runtime rebuilt, the parent's copies dropped unclosed.
+
+        Closing them would close the parent's connections from here (a TLS
+        close alert goes out on the shared socket), so they are only let go.
+        """
+        self._init_runtime()
+        if self._injected_http is not None or self._injected_async_http is not None:
+            logger.warning(
+                "model %s: this process was forked from one whose EmbeddingsClient was given an http_client; "
+                "that client's kept-alive connections are shared with the parent process, so pass a new one "
+                "in each process (or let EmbeddingsClient make its own)",
+                self.spec.id,
+            )
 
     # --- public API ----------------------------------------------------------
 
@@ -392,9 +428,8 @@ class EmbeddingsClient:
             errors = [e for _, e in failures if e is not None]
             primary = next((e for e in errors if not isinstance(e, InputTooLongError)), errors[0])
             failed = [i for part, _ in failures for i in job.indices(part)]
-            primary.failed_indices = tuple(job.sink.spread(failed) if isinstance(job.sink, FanOut) else sorted(failed))
-            primary.partial = job.sink.partial()
-            raise primary
+            spread = job.sink.spread(failed) if isinstance(job.sink, FanOut) else sorted(failed)
+            raise primary.with_call_result(spread, job.sink.partial()) from primary.__cause__
         return job.sink.result()
 
     # --- sync: a thread pool over one httpx.Client ---------------------------

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..errors import MalformedResponseError
 from ..models import ModelSpec
 from ..usage import Usage
-from .base import ErrorInfo, RawVector, expect_list, float_list, from_base64, number_at, text_of
+from .base import Answer, ErrorInfo, RawVector, expect_list, float_list, from_base64, number_at, text_of
 
 
 class AIMLAPICodec:
@@ -26,24 +25,28 @@ class AIMLAPICodec:
         body.update(params)
         return body
 
-    def decode(self, payload: Any, count: int, model: str) -> list[RawVector]:
+    def decode(self, payload: Any, answer: Answer) -> list[RawVector]:
         """Vectors in input order: the API may list ``data`` in any order, ``index`` is the truth."""
-        items = expect_list(payload, "data", count, model)
+        count = answer.count
+        items = expect_list(payload, "data", answer)
         out: list[RawVector | None] = [None] * count
         for position, item in enumerate(items):
             if not isinstance(item, dict):
-                raise MalformedResponseError(
-                    f"the response for model {model!r} holds a non-object in 'data'", model=model
-                )
+                raise answer.malformed("holds a non-object in 'data'")
             index = item.get("index", position)
-            if not isinstance(index, int) or not 0 <= index < count or out[index] is not None:
-                raise MalformedResponseError(
-                    f"the response for model {model!r} has a missing, repeated or out-of-range index {index!r} "
-                    f"for {count} input(s)",
-                    model=model,
+            if (
+                not isinstance(index, int)
+                or isinstance(index, bool)
+                or not 0 <= index < count
+                or out[index] is not None
+            ):
+                raise answer.malformed(
+                    f"has a missing, repeated or out-of-range index {str(index)[:40]!r} for {count} input(s)"
                 )
             value = item.get("embedding")
-            out[index] = from_base64(value, model) if isinstance(value, str) else float_list(value, model)
+            out[index] = (
+                from_base64(value, answer, index) if isinstance(value, str) else float_list(value, answer, index)
+            )
         return out  # type: ignore[return-value]  # every slot was filled: count items, distinct indices
 
     def error(self, payload: Any, text: str) -> ErrorInfo:
