@@ -32,6 +32,8 @@ from .errors import (
 from .flow.retry import RetryPolicy
 from .models import DEFAULT_MODEL, INWORLD_MODEL, MODELS, ModelSpec, close_matches, get_model
 from .roles import Purpose, Role
+from .settings import ClientSettings, Settings
+from .usage import Usage
 
 __all__ = [
     "__version__",
@@ -51,6 +53,9 @@ __all__ = [
     "RetryPolicy",
     "Role",
     "Purpose",
+    "Settings",
+    "ClientSettings",
+    "Usage",
     "AIMLEmbeddingsError",
     "APIConnectionError",
     "APIStatusError",
