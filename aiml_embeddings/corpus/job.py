@@ -109,7 +109,7 @@ def run_job(
 ) -> JobResult:
     """The job behind ``embed_file`` and the command; ``on_start(rows, already_done)`` once the input is checked."""
     started = time.monotonic()
-    usage_before = getattr(client, "usage", None)
+    usage_before = client.usage
     fmt = output_format(output) if output is not None else "jsonl"
     _check_extras(fmt)
     files = JobFiles(output) if output is not None else None
@@ -154,7 +154,7 @@ def run_job(
         on_start(manifest.rows, resumed)
     job = _Run(source, client, options, manifest, files, fmt, found.integer_ids, stream, on_progress)
     embedded = job.run()
-    usage = getattr(client, "usage", None)
+    usage = client.usage
     return JobResult(
         output=output,
         rows=manifest.rows,

@@ -56,6 +56,7 @@ def test_embed_jsonl_file_to_npy_as_queries(api: FakeAPI, tmp_path: Path, capsys
     prefix = "Represent this sentence for searching relevant passages: "
     assert array[:, 0].tolist() == [marker(prefix + f"t{i}") for i in range(300)]
     assert "embedded 300 texts" in err and "300 rows to" in err
+    assert f"{len(api.requests)} requests, 0 retries, 0 answered 429" in err, "the receipt reads the client's usage"
 
 
 def test_embed_reads_standard_input(

@@ -2,23 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from aiml_embeddings import Usage
 from aiml_embeddings.corpus.receipt import receipt, usage_delta
-
-
-@dataclass(frozen=True)
-class Usage:
-    """The shape of the client's ``usage`` (issue 13): running totals."""
-
-    requests: int = 0
-    retries: int = 0
-    rate_limited: int = 0
-    inputs: int = 0
-    deduplicated: int = 0
-    prompt_tokens: int = 0
-    total_tokens: int = 0
-    credits: float = 0.0
 
 
 def test_receipt_names_every_counter() -> None:
