@@ -185,13 +185,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per row; the table shows medians")
     parser.add_argument("--formats", default="npy,jsonl,parquet", help="outputs measured beside the in-memory call")
     parser.add_argument("--no-kill", action="store_true", help="skip the kill-and-resume row")
+    parser.add_argument("--chunk-size", type=int, help="the command's --chunk-size (default: its own)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "corpus.json")
     args = parser.parse_args()
 
     texts = short_texts(args.texts, seed=11)
     server, url = start_server()
     env = {**os.environ, "AIMLAPI_API_KEY": "bench-key", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    results: dict[str, Any] = {"texts": args.texts, "dimension": DIMENSION, "model": MODEL, "rows": {}}
+    results: dict[str, Any] = {
+        "texts": args.texts, "dimension": DIMENSION, "model": MODEL, "chunk_size": args.chunk_size, "rows": {}
+    }
     began = time.monotonic()
     try:
         with tempfile.TemporaryDirectory(prefix="aiml-corpus-bench-") as folder:
@@ -213,7 +216,8 @@ def main() -> None:
                         argv = [sys.executable, "-c", PEAK + IN_MEMORY, str(plain), MODEL, url + "/v1", str(DIMENSION),
                                 str(target)]  # fmt: skip
                     else:
-                        argv = command(url, source, target)
+                        extra = ["--chunk-size", str(args.chunk_size)] if args.chunk_size else []
+                        argv = command(url, source, target, *extra)
                     run = timed(argv, env)
                     run["server"] = {k: stats(url)[k] for k in ("requests", "answered_200", "inputs_embedded")}
                     checker = {"jsonl": check_jsonl, "parquet": check_parquet}.get(name, check_npy)
@@ -255,7 +259,8 @@ def table(results: dict[str, Any]) -> str:
         right = all(r["verdict"].get("right") == results["texts"] and r["verdict"].get("ids_in_order", 1)
                     for r in row["runs"])  # fmt: skip
         ratio = f"{base / wall:.2f}x" if base else "-"
-        label = "core `embed` in memory" if name == "in-memory" else f"`embed -i docs.jsonl -o out.{name}`"
+        chunks = f" --chunk-size {results['chunk_size']}" if results.get("chunk_size") else ""
+        label = "core `embed` in memory" if name == "in-memory" else f"`embed -i docs.jsonl -o out.{name}{chunks}`"
         lines.append(
             f"| {label} | {wall:.1f} | {results['texts'] / wall:,.0f} | {ratio} | {row['rss_mb_median']:.0f} | "
             f"{'yes' if right else 'NO'} |"
