@@ -27,6 +27,7 @@ import struct
 import threading
 import time
 import zlib
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -47,12 +48,15 @@ def marker_vector(text: str, dim: int) -> list[float]:
 
 
 def word_vector(text: str, dim: int) -> list[float]:
-    """The ``"words"`` recipe: a unit-length hashed bag of words, so texts sharing words score close."""
+    """The ``"words"`` recipe: a unit-length hashed bag of words, so texts sharing words score close.
+
+    Rounded to float32, so a vector sent as base64 arrives equal to this one.
+    """
     values = [0.0] * dim
     for word in re.findall(r"[a-z0-9]+", text.lower()):
         values[zlib.crc32(word.encode()) % dim] += 1.0
     norm = math.sqrt(sum(v * v for v in values)) or 1.0
-    return [v / norm for v in values]
+    return array("f", [v / norm for v in values]).tolist()
 
 
 RECIPES: dict[str, Callable[[str, int], list[float]]] = {"marker": marker_vector, "words": word_vector}
