@@ -6,48 +6,12 @@ must match what the code printed, so a stale example fails here.
 
 from __future__ import annotations
 
-import ast
 import inspect
-import re
-import textwrap
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from langchain_aiml_embeddings import AIMLEmbeddings
-
-README = Path(__file__).resolve().parents[2] / "README.md"
-FENCE = re.compile(r"^( *)```(\w+)\n(.*?)^\1```", re.MULTILINE | re.DOTALL)
-
-
-def fenced_blocks(text: str) -> list[tuple[str, str]]:
-    """``(language, code)`` for each fenced block, indented ones (in a docstring section) dedented."""
-    return [(lang, textwrap.dedent(body)) for _, lang, body in FENCE.findall(text)]
-
-
-def readme_section(name: str) -> str:
-    text = README.read_text("utf-8")
-    start = text.index(f"<!-- section: {name} -->")
-    end = text.find("<!-- section:", start + 1)
-    return text[start : end if end != -1 else len(text)]
-
-
-async def run(code: str, namespace: dict[str, Any]) -> None:
-    """Execute like a notebook cell: top-level ``await`` allowed."""
-    compiled = compile(code, "<example>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-    result = eval(compiled, namespace)
-    if inspect.iscoroutine(result):
-        await result
-
-
-async def check_examples(pairs: list[tuple[str, str | None]], capsys: pytest.CaptureFixture[str]) -> None:
-    namespace: dict[str, Any] = {"__name__": "__example__"}
-    for code, expected in pairs:
-        await run(code, namespace)
-        printed = capsys.readouterr().out
-        if expected is not None:
-            assert printed.strip() == expected.strip(), f"example printed:\n{printed}\nbut shows:\n{expected}"
+from tests.docs.examples import check_examples, fenced_blocks, readme_section
 
 
 @pytest.mark.vcr
