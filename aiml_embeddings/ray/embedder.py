@@ -46,6 +46,12 @@ NULLABLE: tuple[type[AIMLEmbeddingsError], ...] = (
 """What ``on_error="null"`` turns into null rows: failures after every retry, and one input too long.
 Anything else (a bad key, no credits, an unknown model, bad input) would fail every row alike: it fails the task."""
 
+DEFAULT_QUOTA_NAME = "default"
+"""Every Embedder of a job shares this quota unless told another name (another account)."""
+
+ROUNDS_PER_DOUBLING = 4
+"""Failed rounds ``on_error="null"`` may spend per doubling of a batch's rows to find which rows fail."""
+
 CLIENT_SETTINGS = frozenset(
     {*EmbeddingsClient.SHARED_SETTINGS, "batch_size"} - {"dimensions", "requests_per_minute", "tokens_per_minute"}
 )
@@ -93,7 +99,7 @@ class Embedder:
         tokens_per_minute: float | None = None,
         burst_seconds: float = DEFAULT_BURST_SECONDS,
         share_quota: bool = True,
-        quota_name: str = "default",
+        quota_name: str = DEFAULT_QUOTA_NAME,
         on_error: OnError = "raise",
         error_column: str = "embedding_error",
         **settings: Any,
@@ -123,10 +129,11 @@ class Embedder:
         self.on_error: OnError = on_error
         self.rows_failed = 0
         shared: SharedQuota | None = None
-        if share_quota and (requests_per_minute or tokens_per_minute):
+        totals = _quota_settings(requests_per_minute, tokens_per_minute, burst_seconds, model)
+        if share_quota and totals is not None:
             from .actor import RayQuota
 
-            shared = RayQuota(_quota_settings(requests_per_minute, tokens_per_minute, burst_seconds, model), quota_name)
+            shared = RayQuota(totals, quota_name)
             requests_per_minute = tokens_per_minute = None  # the shared quota paces; a local one would only lag it
         self.quota = shared
         self.client = EmbeddingsClient(
@@ -154,7 +161,7 @@ class Embedder:
             if self.on_error == "raise" or not isinstance(error, NULLABLE):
                 error.partial = None  # the finished vectors of one batch are no use to the driver; keep the error small
                 raise
-            return self._with_nulls(batch, error, len(texts))
+            return self._with_nulls(batch, texts, error)
         if not texts:
             matrix = np.zeros((0, self.client.dimension or 0), dtype=np.float32)
         columns = {self.output_column: vector_array(matrix, None)}
@@ -162,40 +169,97 @@ class Embedder:
             columns[self.error_column] = string_array([None] * len(texts))
         return with_columns(batch, columns)
 
-    def _with_nulls(self, batch: Batch, error: AIMLEmbeddingsError, size: int) -> Batch:
-        partial = error.partial or [None] * size
-        finished = next((len(v) for v in partial if v is not None), None)
-        dimension = finished or self.client.dimension
+    def _with_nulls(self, batch: Batch, texts: list[Any], error: AIMLEmbeddingsError) -> Batch:
+        """Null only the rows that really failed, after a failure that stopped the rest of the call.
+
+        The core stops requests not yet sent once one fails for good (an
+        outage would fail them too), so the rows it returns without a vector
+        include some never tried. They are sent again while each round
+        finishes some; a group that makes no progress is halved, so a few bad
+        rows are found in a few rounds each. An outage is not bisected to the
+        last row: after ``ROUNDS_PER_DOUBLING`` failed rounds per doubling of
+        the batch, what is left is null.
+        """
+        rows: list[Any] = list(error.partial or [None] * len(texts))
+        budget = ROUNDS_PER_DOUBLING * max(1, len(texts).bit_length())
+        failed: list[int] = []
+        groups = [[i for i, row in enumerate(rows) if row is None]]
+        while groups:
+            group = groups.pop()
+            if not group:
+                continue
+            if budget <= 0:
+                failed += group
+                continue
+            try:
+                done = self.client.embed([texts[i] for i in group], self.purpose, output="numpy")
+            except AIMLEmbeddingsError as again:
+                if not isinstance(again, NULLABLE):
+                    again.partial = None
+                    raise
+                budget -= 1
+                error = again
+                partial = again.partial or [None] * len(group)
+                for i, row in zip(group, partial, strict=True):
+                    rows[i] = row
+                still = [i for i, row in zip(group, partial, strict=True) if row is None]
+                if not still:
+                    continue
+                if len(still) < len(group):
+                    groups.append(still)
+                elif len(still) == 1:
+                    failed += still
+                else:
+                    groups += [still[len(still) // 2 :], still[: len(still) // 2]]
+                continue
+            for i, row in zip(group, done, strict=True):
+                rows[i] = row
+        dimension = next((len(row) for row in rows if row is not None), None) or self.client.dimension
         if dimension is None:  # an unknown model that never answered: no width for the null vectors
             raise error
-        matrix = np.zeros((size, dimension), dtype=np.float32)
-        missing = [vector is None for vector in partial]
-        for i, vector in enumerate(partial):
-            if vector is not None:
-                matrix[i] = vector
-        failed = sum(missing)
-        self.rows_failed += failed
+        matrix = np.zeros((len(texts), dimension), dtype=np.float32)
+        for i, row in enumerate(rows):
+            if row is not None:
+                matrix[i] = row
+        self.rows_failed += len(failed)
         reason = f"{type(error).__name__}: {error.message}"
         if error.status_code is not None:
             reason += f" (status {error.status_code})"
-        logger.warning(
-            "model %s: %d of %d rows got a null vector (%s); %d so far in this actor",
-            self.client.model,
-            failed,
-            size,
-            reason,
-            self.rows_failed,
-        )
+        if failed:
+            logger.warning(
+                "model %s: %d of %d rows got a null vector (%s); %d so far in this actor",
+                self.client.model,
+                len(failed),
+                len(texts),
+                reason,
+                self.rows_failed,
+            )
+        lost = set(failed)
+        missing_mask = [i in lost for i in range(len(texts))]
         columns = {
-            self.output_column: vector_array(matrix, missing),
-            self.error_column: string_array([reason if m else None for m in missing]),
+            self.output_column: vector_array(matrix, missing_mask),
+            self.error_column: string_array([reason if m else None for m in missing_mask]),
         }
         return with_columns(batch, columns)
 
 
+def quota_settings(embedder: dict[str, Any]) -> QuotaSettings | None:
+    """The shared quota an Embedder built from these keyword arguments would use, if any."""
+    if not embedder.get("share_quota", True):
+        return None
+    return _quota_settings(
+        embedder.get("requests_per_minute"),
+        embedder.get("tokens_per_minute"),
+        embedder.get("burst_seconds", DEFAULT_BURST_SECONDS),
+        str(embedder.get("model", DEFAULT_MODEL)),
+    )
+
+
 def _quota_settings(
     requests_per_minute: float | None, tokens_per_minute: float | None, burst_seconds: float, model: str
-) -> QuotaSettings:
+) -> QuotaSettings | None:
+    if requests_per_minute is None and tokens_per_minute is None:
+        return None
     try:
         return QuotaSettings(requests_per_minute, tokens_per_minute, burst_seconds)
     except ValueError as exc:
