@@ -12,13 +12,14 @@ at most ``server burst - burst_seconds`` seconds of quota once per job.
 
 Every answer is reported here, so what one client learns serves all of them.
 A 429 with ``Retry-After`` pauses everyone that long. A 429 without it says
-the server's real limit is below the one we were given: both rates are cut
-by a tenth (regained linearly over the quota's own period, a minute, so a
-server that really is slower draws about one 429 a minute, not one per
-success), the burst is halved (a server that allows less burst than ours
-stays refused otherwise) and the buckets are emptied (the server says none
-is left). 429s for requests already in flight when we cut say nothing new
-and cut nothing.
+the server allows less than we sent: the buckets are emptied (the server
+says none is left) and the burst is halved. A server whose burst is smaller
+than ours refuses once and then never again, since the rate was right; one
+that keeps refusing is slower than the totals we were given, so from the
+second such 429 on, both rates are also cut by a tenth, regained linearly
+over the quota's own period (a minute), so a server that really is slower
+draws about one 429 a minute rather than one per success. 429s for requests
+already in flight when we cut say nothing new and cut nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from dataclasses import asdict, dataclass
 DEFAULT_BURST_SECONDS = 1.0
 """Seconds of the rate a fresh bucket holds: below the burst of every provider we know, so N clients start safe."""
 RATE_CUT = 0.9
-"""An unhinted 429 scales both rates by this; the cut is regained linearly over one minute."""
+"""Each unhinted 429 after the first scales both rates by this; the cut is regained linearly over one minute."""
 QUOTA_PERIOD = 60.0
 """The per-minute totals' period: the time one cut takes to grow back."""
 
@@ -167,8 +168,9 @@ class AccountQuota:
         if stale:
             return
         self.stats.cuts += 1
-        self._scale_at_cut = self.scale(now) * RATE_CUT
-        self._cut_at = now
+        if self.stats.cuts > 1:
+            self._scale_at_cut = self.scale(now) * RATE_CUT
+            self._cut_at = now
         self.burst_seconds /= 2
         self._refill(now)
         for bucket, _ in self._buckets:

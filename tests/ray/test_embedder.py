@@ -87,6 +87,15 @@ def test_a_failed_row_is_null_with_its_error_and_counted_in_the_log(
     assert all(KEY not in r.getMessage() for r in caplog.records)
 
 
+def test_a_credit_error_is_raised_even_with_on_error_null(server: Loopback) -> None:
+    from aiml_embeddings.errors import InsufficientCreditsError
+
+    embedder = Embedder(MODEL, dimensions=DIM, on_error="null")
+    with pytest.raises(InsufficientCreditsError) as caught:
+        embedder({"text": np.array([*TEXTS[:10], "NO-CREDITS left"], dtype=object)})
+    assert caught.value.status_code == 403 and KEY not in str(caught.value)
+
+
 def test_without_on_error_the_typed_error_is_raised(server: Loopback) -> None:
     from aiml_embeddings.errors import ServerError
 

@@ -21,10 +21,11 @@ class Clock:
 def run(quota: AccountQuota, clock: Clock, clients: int, tokens: int, seconds: float) -> list[tuple[float, int]]:
     """Clients that ask, wait what they are told, and ask again; the admissions as (time, tokens)."""
     admitted: list[tuple[float, int]] = []
-    queue = [(0.0, i) for i in range(clients)]
+    start = clock.now
+    queue = [(start, i) for i in range(clients)]
     while queue:
         at, who = heapq.heappop(queue)
-        if at > seconds:
+        if at > start + seconds:
             break
         clock.now = at
         wait = quota.acquire(tokens)
@@ -82,32 +83,36 @@ def test_a_429_gives_its_permits_back() -> None:
     assert quota.acquire(1) == 0
 
 
-def test_an_unhinted_429_cuts_rate_and_burst_once_per_round_and_the_rate_grows_back() -> None:
+def test_an_unhinted_429_halves_the_burst_then_cuts_the_rate_once_per_round_and_the_rate_grows_back() -> None:
     clock = Clock()
     quota = AccountQuota(QuotaSettings(requests_per_minute=600, burst_seconds=2.0), clock)
     for _ in range(5):
         assert quota.acquire(1) == 0
     quota.release(1, rate_limited=True, retry_after=None)
-    assert quota.scale() == pytest.approx(RATE_CUT)
-    assert quota.burst_seconds == 1.0
+    assert quota.burst_seconds == 1.0 and quota.scale() == 1.0  # a smaller burst than ours: the rate was right
     assert quota.acquire(1) > 0  # the buckets were emptied: the server said none is left
     for _ in range(4):  # the answers of the requests in flight at the cut say nothing new
         quota.release(1, rate_limited=True, retry_after=None)
     assert quota.report()["cuts"] == 1 and quota.report()["rate_limited"] == 5
     clock.now = 1.0
     assert quota.acquire(1) == 0
-    quota.release(1, rate_limited=True, retry_after=None)  # sent after the cut: new evidence
-    assert quota.scale() == pytest.approx(RATE_CUT * (RATE_CUT + (1 - RATE_CUT) / QUOTA_PERIOD))
+    quota.release(1, rate_limited=True, retry_after=None)  # sent after the cut, refused again: slower than told
+    assert quota.scale() == pytest.approx(RATE_CUT)
     assert quota.burst_seconds == 0.5
-    clock.now = 1.0 + QUOTA_PERIOD * 2
+    clock.now = 1.0 + QUOTA_PERIOD / 2
+    assert quota.scale() == pytest.approx(RATE_CUT + (1 - RATE_CUT) / 2)
+    clock.now = 1.0 + QUOTA_PERIOD
     assert quota.scale() == 1.0
 
 
 def test_the_rate_it_grants_after_a_cut_is_the_cut_rate() -> None:
     clock = Clock()
     quota = AccountQuota(QuotaSettings(requests_per_minute=600, burst_seconds=1.0), clock)
-    assert quota.acquire(1) == 0
-    quota.release(1, rate_limited=True, retry_after=None)
+    for _ in range(2):
+        clock.now += 1.0  # the buckets refill after each emptying 429
+        assert quota.acquire(1) == 0
+        quota.release(1, rate_limited=True, retry_after=None)
+    assert quota.scale() == pytest.approx(RATE_CUT)
     admitted = run(quota, clock, 8, tokens=1, seconds=6.0)  # 10 a second, cut to 9 and growing slowly
     assert len(admitted) == pytest.approx(6 * 10 * RATE_CUT, abs=2)
 

@@ -20,8 +20,8 @@ import pytest
 import ray
 import ray.data
 
-from aiml_embeddings.errors import AuthenticationError, ConfigurationError, InsufficientCreditsError
-from aiml_embeddings.ray import Embedder, QuotaSettings, embed_dataset, quota_report
+from aiml_embeddings.errors import AuthenticationError, ConfigurationError
+from aiml_embeddings.ray import DEFAULT_BURST_SECONDS, Embedder, QuotaSettings, embed_dataset, quota_report
 from aiml_embeddings.ray.actor import connect
 from benchmarks.scenarios import short_texts
 from benchmarks.server import Config
@@ -79,38 +79,38 @@ def by_id(rows: list[dict[str, Any]], n: int, column: str = "embedding") -> np.n
     return out
 
 
-TEXTS = short_texts(320, seed=11)
-LIMITED = Config(latency_base=0.01, latency_per_1k_tokens=0.0, requests_per_minute=600, burst_seconds=1.0)
+TEXTS = short_texts(200, seed=11)
+LIMITED = Config(latency_base=0.01, latency_per_1k_tokens=0.0, requests_per_minute=600, burst_seconds=0.5)
 JOB = {"model": MODEL, "dimensions": DIM, "requests_per_minute": 600, "batch_size": 10}
 
 
-def test_four_actors_share_one_quota(server: Loopback) -> None:
+def test_the_actors_share_one_quota(server: Loopback) -> None:
     server.configure(LIMITED)
     out = embed_dataset(
-        dataset(TEXTS), concurrency=4, ray_batch_size=40, burst_seconds=0.25, quota_name="shared", **JOB
+        dataset(TEXTS), concurrency=2, ray_batch_size=40, burst_seconds=0.25, quota_name="shared", **JOB
     )
     rows = out.take_all()
     assert check(TEXTS, by_id(rows, len(TEXTS)), DIM).right == len(TEXTS)
     stats = server.stats()
     report = quota_report("shared")
-    assert stats["requests_admitted"] == report["admitted"] >= 32  # every request went through the one quota
+    assert stats["requests_admitted"] == report["admitted"] >= 20  # every request went through the one quota
     assert stats["rate_limited_429"] <= 1
     assert str(out.schema().types[-1]) == f"fixed_size_list<item: float>[{DIM}]"
 
 
 def test_the_same_actors_pacing_alone_draw_429s(server: Loopback) -> None:
     server.configure(LIMITED)
-    out = embed_dataset(dataset(TEXTS), concurrency=4, ray_batch_size=40, share_quota=False, **JOB)
+    out = embed_dataset(dataset(TEXTS), concurrency=2, ray_batch_size=40, share_quota=False, **JOB)
     assert check(TEXTS, by_id(out.take_all(), len(TEXTS)), DIM).right == len(TEXTS)
-    assert server.stats()["rate_limited_429"] >= 5  # each actor's own bucket lets a whole minute through
+    assert server.stats()["rate_limited_429"] >= 5  # each actor's own bucket lets a minute through; the server 5
 
 
 def test_the_shared_quota_learns_a_stricter_server(server: Loopback) -> None:
     server.configure(Config(latency_base=0.01, latency_per_1k_tokens=0.0, requests_per_minute=300, burst_seconds=0.5))
-    out = embed_dataset(dataset(TEXTS[:160]), concurrency=4, ray_batch_size=40, quota_name="strict", **JOB)
-    assert check(TEXTS[:160], by_id(out.take_all(), 160), DIM).right == 160
+    out = embed_dataset(dataset(TEXTS[:80]), concurrency=2, ray_batch_size=40, quota_name="strict", **JOB)
+    assert check(TEXTS[:80], by_id(out.take_all(), 80), DIM).right == 80
     report = quota_report("strict")
-    assert report["cuts"] >= 1 and report["scale"] < 1.0  # told 600 a minute, refused at 300: it slowed down
+    assert report["cuts"] >= 1 and report["burst_seconds"] < DEFAULT_BURST_SECONDS  # refused: it sends less at once
     assert server.stats()["rate_limited_429"] == report["rate_limited"]
 
 
@@ -124,18 +124,15 @@ def test_quotas_of_one_name_must_agree(server: Loopback) -> None:
 POISONED = [f"POISON {t}" if i in (5, 17, 42) else t for i, t in enumerate(TEXTS[:60])]
 
 
-@pytest.mark.parametrize("batch_format", ["numpy", "pandas"])
-def test_on_error_null_writes_null_vectors_and_the_error_for_failed_rows_only(
-    server: Loopback, batch_format: str
-) -> None:
+def test_on_error_null_writes_null_vectors_and_the_error_for_failed_rows_only(server: Loopback) -> None:
     server.configure(FAST)
     out = dataset(POISONED).map_batches(
         Embedder,
         fn_constructor_kwargs={"model": MODEL, "dimensions": DIM, "on_error": "null", "batch_size": 1,
                                "max_retries": 0},
-        compute=ray.data.ActorPoolStrategy(size=2),
+        compute=ray.data.ActorPoolStrategy(size=1),
         batch_size=20,
-        batch_format=batch_format,
+        batch_format="pandas",  # the numpy format runs in every other test here
         num_cpus=0.25,
     )  # fmt: skip
     rows = out.take_all()
@@ -148,22 +145,18 @@ def test_on_error_null_writes_null_vectors_and_the_error_for_failed_rows_only(
     assert check([POISONED[i] for i in kept], vectors[kept], DIM).right == len(kept)
 
 
-@pytest.mark.parametrize(("marker", "error"), [("UNAUTHORIZED", AuthenticationError),
-                                               ("NO-CREDITS", InsufficientCreditsError)])  # fmt: skip
-def test_key_and_credit_errors_fail_the_task_even_with_on_error_null(
-    server: Loopback, marker: str, error: type[Exception]
-) -> None:
+def test_a_key_error_fails_the_job_with_the_typed_error_even_with_on_error_null(server: Loopback) -> None:
     server.configure(FAST)
-    texts = [*TEXTS[:30], f"{marker} please"]
-    with pytest.raises(error) as caught:  # Ray's RayTaskError(<the typed error>), an instance of it
+    texts = [*TEXTS[:30], "UNAUTHORIZED please"]  # credit errors: tests/ray/test_embedder.py, in-process
+    with pytest.raises(AuthenticationError) as caught:  # Ray's RayTaskError(AuthenticationError), an instance of it
         embed_dataset(dataset(texts), concurrency=1, model=MODEL, dimensions=DIM, on_error="null").materialize()
-    assert caught.value.status_code == {"UNAUTHORIZED": 401, "NO-CREDITS": 403}[marker]  # type: ignore[attr-defined]
+    assert caught.value.status_code == 401
     assert KEY not in str(caught.value)
 
 
 def test_the_key_is_in_no_row_schema_repr_or_ray_log(server: Loopback) -> None:
     server.configure(FAST)
-    out = embed_dataset(dataset(TEXTS[:40]), concurrency=2, model=MODEL, dimensions=DIM, on_error="null")
+    out = embed_dataset(dataset(TEXTS[:40]), concurrency=1, model=MODEL, dimensions=DIM, on_error="null")
     assert KEY not in str(out.take_all()) + str(out.schema())
     assert KEY not in repr(Embedder(MODEL, dimensions=DIM, requests_per_minute=60, share_quota=False))
     with pytest.raises(ConfigurationError) as refused:
