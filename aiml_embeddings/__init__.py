@@ -31,6 +31,8 @@ from .errors import (
 from .flow.retry import RetryPolicy
 from .models import DEFAULT_MODEL, INWORLD_MODEL, MODELS, ModelSpec, close_matches, get_model
 from .roles import Purpose, Role
+from .settings import ClientSettings, Settings
+from .usage import Usage
 
 __all__ = [
     "__version__",
@@ -46,6 +48,9 @@ __all__ = [
     "RetryPolicy",
     "Role",
     "Purpose",
+    "Settings",
+    "ClientSettings",
+    "Usage",
     "AIMLEmbeddingsError",
     "APIConnectionError",
     "APIStatusError",

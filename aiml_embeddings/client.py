@@ -8,10 +8,14 @@ one pool and one limit.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import logging
+import os
 import threading
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, Literal, overload
@@ -20,8 +24,9 @@ import httpx
 from pydantic import SecretStr
 
 from . import __version__
-from .auth import authorization, resolve_base_url, resolve_key
-from .errors import AIMLEmbeddingsError, ConfigurationError, EmptyInputError, InputTooLongError
+from .auth import KEY_ENV, authorization, resolve_base_url, resolve_key
+from .dedup import FanOut, first_occurrences
+from .errors import AIMLEmbeddingsError, ConfigurationError, EmptyInputError, InputTooLongError, MissingAPIKeyError
 from .flow.batch import Failure, Job, batch_flow
 from .flow.drive import drive_async, drive_sync
 from .flow.pacing import Pacer
@@ -31,14 +36,32 @@ from .inputs import EmptyPolicy, blank_positions, check_texts, clip_long
 from .models import DEFAULT_MODEL, Api, ModelSpec, get_model
 from .output import ListSink, NumpySink, Output, Sink
 from .plan import MAX_VALUES_PER_RESPONSE, estimate_tokens, plan_batches
-from .roles import Purpose, RoleOverrides, resolve_roles
+from .roles import Purpose, resolve_roles
+from .settings import DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, Settings, checked, values_of
+from .usage import Meter, Usage
 from .wire import CODECS
 
 ProgressCallback = Callable[[int], None]
 """Called with the number of inputs each finished batch covered."""
+UsageCallback = Callable[[Usage], None]
+"""Called once per call with what the call cost."""
 
-DEFAULT_MAX_CONCURRENCY = 8
-DEFAULT_TIMEOUT = 60.0
+logger = logging.getLogger("aiml_embeddings")
+
+_LIVE: weakref.WeakSet[EmbeddingsClient] = weakref.WeakSet()
+"""Every client in this process, so a forked child can give each its own runtime before it runs a line."""
+
+
+def _after_fork_in_child() -> None:
+    """A forked child inherits the parent's kept-alive connections, pool threads that do not exist in it,
+    and locks that may be held for ever: reading from the same socket as the parent, the two would get
+    each other's answers. Each client starts afresh here, while the child has only one thread."""
+    for client in list(_LIVE):
+        client._forked()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which cannot fork
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @dataclass
@@ -62,52 +85,38 @@ class EmbeddingsClient:
         *,
         api_key: str | SecretStr | None = None,
         api: Api | None = None,
-        base_url: str | None = None,
-        dimensions: int | None = None,
-        batch_size: int | None = None,
-        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
-        max_retries: int = 5,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-        default_headers: Mapping[str, str] | None = None,
-        roles: RoleOverrides | None = None,
-        empty_inputs: EmptyPolicy = "error",
-        truncate: bool = False,
+        settings: Settings | None = None,
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
         sleep: Callable[[float], None] = time.sleep,
         async_sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         retry_policy: RetryPolicy | None = None,
-        requests_per_minute: float | None = None,
-        tokens_per_minute: float | None = None,
         shared_quota: SharedQuota | None = None,
+        **options: Any,
     ) -> None:
+        """``options`` are the fields of ``aiml_embeddings.settings.ClientSettings`` (declared, defaulted and
+        checked there once); ``settings`` is an adapter holding them, which ``options`` override."""
         self.spec: ModelSpec = get_model(model, api=api or "aimlapi")
         if api is not None and api != self.spec.api:
             raise ConfigurationError(f"model {model!r} is served by the {self.spec.api} API, not {api}", model=model)
-        _positive("max_concurrency", max_concurrency, model)
-        if not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigurationError(
-                f"max_retries must be a whole number from 0 up, not {max_retries!r} (model {model!r})", model=model
-            )
-        if batch_size is not None:
-            _positive("batch_size", batch_size, model)
-        if empty_inputs not in ("error", "zeros"):
-            raise ConfigurationError(
-                f"empty_inputs must be 'error' or 'zeros', not {empty_inputs!r} (model {model!r})", model=model
-            )
-        self.dimensions = _check_dimensions(self.spec, dimensions)
-        self.roles = resolve_roles(self.spec, roles)
-        self.base_url = resolve_base_url(self.spec.api, base_url)
-        self.batch_size = batch_size
-        self.max_concurrency = max_concurrency
-        self.policy = retry_policy or RetryPolicy(max_retries=max_retries)
+        self.settings = checked({**(values_of(settings) if settings is not None else {}), **options}, model)
+        given = self.settings
+        self.dimensions = _check_dimensions(self.spec, given.dimensions)
+        self.roles = resolve_roles(self.spec, given.roles)
+        self.base_url = resolve_base_url(self.spec.api, given.base_url)
+        self.batch_size = given.batch_size
+        self.max_concurrency = given.max_concurrency
+        self.policy = retry_policy or RetryPolicy(max_retries=given.max_retries)
+        timeout = given.timeout
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) or timeout is None else httpx.Timeout(timeout)
-        self.default_headers = dict(default_headers or {})
-        self.empty_inputs: EmptyPolicy = empty_inputs
-        self.truncate = truncate
-        self.requests_per_minute = requests_per_minute
-        self.tokens_per_minute = tokens_per_minute
+        self.default_headers = dict(given.default_headers or {})
+        self.empty_inputs: EmptyPolicy = given.empty_inputs
+        self.truncate = given.truncate
+        self.requests_per_minute = given.requests_per_minute
+        self.tokens_per_minute = given.tokens_per_minute
+        self.dedupe = given.dedupe
+        self.hedge = given.hedge
         self.shared_quota = shared_quota
         self._api_key = SecretStr(api_key) if isinstance(api_key, str) else api_key
         self._sleep = sleep
@@ -115,31 +124,11 @@ class EmbeddingsClient:
         self._clock = clock
         self._injected_http = http_client
         self._injected_async_http = http_async_client
+        self._meter = Meter()
+        self.is_copy = False
+        """True in a copy made by pickling: the key stayed behind, so a missing one is explained as such."""
         self._init_runtime()
-
-    SHARED_SETTINGS = (
-        "base_url",
-        "dimensions",
-        "max_concurrency",
-        "max_retries",
-        "timeout",
-        "default_headers",
-        "roles",
-        "empty_inputs",
-        "truncate",
-        "requests_per_minute",
-        "tokens_per_minute",
-    )
-    """Settings the framework adapters expose under the same names as this client."""
-
-    @classmethod
-    def from_settings(cls, model: str, settings: object, **extra: Any) -> EmbeddingsClient:
-        """A client from an adapter's settings object: its ``SHARED_SETTINGS`` attributes, plus ``extra``.
-
-        Both adapters name these settings alike on purpose; reading them here keeps
-        the two from drifting apart when a setting is added.
-        """
-        return cls(model, **{name: getattr(settings, name) for name in cls.SHARED_SETTINGS}, **extra)
+        _LIVE.add(self)
 
     def _init_runtime(self) -> None:
         self._lock = threading.Lock()
@@ -159,6 +148,18 @@ class EmbeddingsClient:
     @property
     def model(self) -> str:
         return self.spec.id
+
+    @property
+    def usage(self) -> Usage:
+        """What this client has sent and been billed for so far, over every call, thread and event loop."""
+        return self._meter.usage
+
+    @property
+    def cache_namespace(self) -> str:
+        """A name for caches of these vectors: it changes whenever model, dimensions or roles change them."""
+        roles = json.dumps({p: r.model_dump() for p, r in sorted(self.roles.items())}, sort_keys=True)
+        digest = hashlib.sha256(roles.encode("utf-8")).hexdigest()[:12]
+        return f"aiml-embeddings/{self.model}/{self.dimension or 'native'}/roles-{digest}"
 
     @property
     def dimension(self) -> int | None:
@@ -187,6 +188,7 @@ class EmbeddingsClient:
             "_loops",
             "_injected_http",
             "_injected_async_http",
+            "_meter",
         ):
             state.pop(name, None)
         return state
@@ -196,7 +198,25 @@ class EmbeddingsClient:
         self._api_key = None
         self._injected_http = None
         self._injected_async_http = None
+        self._meter = Meter()  # a copy's usage starts from nothing
+        self.is_copy = True
         self._init_runtime()
+        _LIVE.add(self)
+
+    def _forked(self) -> None:
+        """Called in a forked child: the runtime rebuilt, the parent's copies dropped unclosed.
+
+        Closing them would close the parent's connections from here (a TLS
+        close alert goes out on the shared socket), so they are only let go.
+        """
+        self._init_runtime()
+        if self._injected_http is not None or self._injected_async_http is not None:
+            logger.warning(
+                "model %s: this process was forked from one whose EmbeddingsClient was given an http_client; "
+                "that client's kept-alive connections are shared with the parent process, so pass a new one "
+                "in each process (or let EmbeddingsClient make its own)",
+                self.spec.id,
+            )
 
     # --- public API ----------------------------------------------------------
 
@@ -208,6 +228,7 @@ class EmbeddingsClient:
         *,
         output: Literal["list"] = ...,
         on_progress: ProgressCallback | None = ...,
+        on_usage: UsageCallback | None = ...,
     ) -> list[list[float]]: ...
 
     @overload
@@ -218,6 +239,7 @@ class EmbeddingsClient:
         *,
         output: Literal["numpy"],
         on_progress: ProgressCallback | None = ...,
+        on_usage: UsageCallback | None = ...,
     ) -> Any: ...
 
     def embed(
@@ -227,11 +249,21 @@ class EmbeddingsClient:
         *,
         output: Output = "list",
         on_progress: ProgressCallback | None = None,
+        on_usage: UsageCallback | None = None,
     ) -> Any:
-        """Vectors for ``texts`` in input order, one per input; ``purpose`` picks the model's role."""
+        """Vectors for ``texts`` in input order, one per input; ``purpose`` picks the model's role.
+
+        ``on_usage`` is called once with what this call cost (also when it fails): ``usage`` is the
+        client's running total, which concurrent calls share, so it cannot tell one call's share.
+        """
         job, blanks = self._job(texts, purpose, output)
-        failures = self._run_sync(job, on_progress) if job.batches else []
-        return self._finish(job, blanks, failures)
+        try:
+            failures = self._run_sync(job, on_progress) if job.batches else []
+            _report_skipped(on_progress, job)
+            return self._finish(job, blanks, failures)
+        finally:
+            if on_usage is not None:
+                on_usage(job.meter.usage)
 
     @overload
     async def aembed(
@@ -241,6 +273,7 @@ class EmbeddingsClient:
         *,
         output: Literal["list"] = ...,
         on_progress: ProgressCallback | None = ...,
+        on_usage: UsageCallback | None = ...,
     ) -> list[list[float]]: ...
 
     @overload
@@ -251,6 +284,7 @@ class EmbeddingsClient:
         *,
         output: Literal["numpy"],
         on_progress: ProgressCallback | None = ...,
+        on_usage: UsageCallback | None = ...,
     ) -> Any: ...
 
     async def aembed(
@@ -260,11 +294,17 @@ class EmbeddingsClient:
         *,
         output: Output = "list",
         on_progress: ProgressCallback | None = None,
+        on_usage: UsageCallback | None = None,
     ) -> Any:
         """The async twin of ``embed``: same batches, on the event loop, no thread hop."""
         job, blanks = self._job(texts, purpose, output)
-        failures = await self._run_async(job, on_progress) if job.batches else []
-        return self._finish(job, blanks, failures)
+        try:
+            failures = await self._run_async(job, on_progress) if job.batches else []
+            _report_skipped(on_progress, job)
+            return self._finish(job, blanks, failures)
+        finally:
+            if on_usage is not None:
+                on_usage(job.meter.usage)
 
     def close(self) -> None:
         """Close the HTTP clients this instance made (injected ones are the caller's)."""
@@ -320,13 +360,19 @@ class EmbeddingsClient:
         sent = [role.prefix + items[i] for i in positions] if role.prefix else [items[i] for i in positions]
         if self.truncate:
             sent = clip_long(sent, spec)
-        sink: Sink = ListSink(len(items)) if output == "list" else NumpySink(len(items), self.dimension)
+        copies: dict[int, list[int]] = {}
+        if self.dedupe:  # after the prefix and the clipping: what the server would see twice
+            sent, positions, copies = first_occurrences(sent, positions)
+        meter = Meter(self._meter)
+        meter.count(deduplicated=sum(map(len, copies.values())))
+        inner: Sink = ListSink(len(items)) if output == "list" else NumpySink(len(items), self.dimension)
+        sink = FanOut(inner, copies)
         params: dict[str, object] = dict(role.params)
         if self.dimensions is not None:
             params["dimensions"] = self.dimensions
         headers: dict[str, str] = {}
         if sent:
-            key = resolve_key(spec.api, self._api_key, spec.id)
+            key = self._key()
             headers = {
                 "Authorization": authorization(spec.api, key),
                 "Content-Type": "application/json",
@@ -355,8 +401,25 @@ class EmbeddingsClient:
             policy=self.policy,
             sink=sink,
             pacer=self.pacer,
+            meter=meter,
         )
         return job, blanks
+
+    def _key(self) -> SecretStr:
+        try:
+            return resolve_key(self.spec.api, self._api_key, self.spec.id)
+        except MissingAPIKeyError:
+            if not self.is_copy:
+                raise
+        variable = KEY_ENV[self.spec.api]
+        raise MissingAPIKeyError(
+            f"no API key for model {self.spec.id!r} in this copy: a pickled copy (an "
+            "IngestionPipeline(num_workers=...) worker, a multiprocessing or Ray task) never carries "
+            f"the api_key= given to the original, it reads {variable} from its own environment. "
+            f"Set {variable} before the workers start (os.environ[{variable!r}] = ... in the parent "
+            "works for spawned workers) or in the workers' environment",
+            model=self.spec.id,
+        )
 
     def _finish(self, job: Job, blanks: list[int], failures: list[Failure]) -> Any:
         if blanks and job.dimension is not None:
@@ -364,9 +427,9 @@ class EmbeddingsClient:
         if failures:
             errors = [e for _, e in failures if e is not None]
             primary = next((e for e in errors if not isinstance(e, InputTooLongError)), errors[0])
-            primary.failed_indices = tuple(sorted(i for part, _ in failures for i in job.indices(part)))
-            primary.partial = job.sink.partial()
-            raise primary
+            failed = [i for part, _ in failures for i in job.indices(part)]
+            spread = job.sink.spread(failed) if isinstance(job.sink, FanOut) else sorted(failed)
+            raise primary.with_call_result(spread, job.sink.partial()) from primary.__cause__
         return job.sink.result()
 
     # --- sync: a thread pool over one httpx.Client ---------------------------
@@ -459,16 +522,16 @@ def _fatal(failures: list[Failure]) -> bool:
     return any(e is not None and not isinstance(e, InputTooLongError) for _, e in failures)
 
 
+def _report_skipped(on_progress: ProgressCallback | None, job: Job) -> None:
+    """Repeats were never sent, so no batch reported them: they are done once their originals are."""
+    repeats = job.sink.repeats if isinstance(job.sink, FanOut) else 0
+    if on_progress is not None and repeats:
+        on_progress(repeats)
+
+
 def _report(on_progress: ProgressCallback | None, batch: range) -> None:
     if on_progress is not None:
         on_progress(len(batch))
-
-
-def _positive(name: str, value: int, model: str) -> None:
-    if not isinstance(value, int) or value < 1:
-        raise ConfigurationError(
-            f"{name} must be a positive whole number, not {value!r} (model {model!r})", model=model
-        )
 
 
 def _check_dimensions(spec: ModelSpec, dimensions: int | None) -> int | None:

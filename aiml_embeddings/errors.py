@@ -1,13 +1,68 @@
 """The exception hierarchy: one class per situation a caller can act on.
 
 Every error carries what is needed to act (status, request id, model, the
-provider's own message, which inputs failed) and never the API key: messages
-are built only from the response body and our own words, never from headers.
+provider's own message, which inputs failed) and never the API key: what a
+server sends back is scrubbed of the key and cut to a bounded length by
+``scrub`` and ``clean_request_id`` before it enters an error, because some
+gateways echo the request's Authorization header into their answers.
+
+Errors are built whole where they are raised; a failed call's error is a
+copy of its first batch error that also holds the call's result
+(``with_call_result``), never the same object edited afterwards.
+
+AIMLEmbeddingsError
+├── ConfigurationError (also ValueError)          raised before any request
+│   └── MissingAPIKeyError
+├── InputTypeError (also TypeError)
+├── EmptyInputError (also ValueError)
+├── APIStatusError                                the API answered an error status
+│   ├── BadRequestError
+│   │   └── InputTooLongError
+│   ├── AuthenticationError
+│   ├── InsufficientCreditsError
+│   ├── ModelNotFoundError
+│   ├── RateLimitError
+│   └── ServerError
+├── APIConnectionError                            no answer at all
+│   └── APITimeoutError
+└── MalformedResponseError                        a 2xx answer that cannot be trusted
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+MAX_MESSAGE_CHARS = 1000
+"""The longest provider message an error keeps: enough for any real explanation, not a 2 MB page."""
+
+MAX_REQUEST_ID_CHARS = 128
+"""Request ids seen in practice are UUIDs or short tokens; anything longer is not an id."""
+
+MASK = "***"
+"""What a secret found in a server's text is replaced with."""
+
+_NOT_ID = re.compile(r"[^A-Za-z0-9._:/+=*@-]")
+
+_E = TypeVar("_E", bound="AIMLEmbeddingsError")
+
+
+def scrub(text: str, secrets: Iterable[str] = (), limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` with every secret masked, cut to ``limit`` characters (the cut is said, not silent)."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    if len(text) > limit:
+        text = f"{text[:limit]}... ({len(text) - limit} more characters)"
+    return text
+
+
+def clean_request_id(value: str | None, secrets: Iterable[str] = ()) -> str | None:
+    """A server's request id fit to show: secrets masked, only id characters, bounded in length."""
+    if not value:
+        return None
+    cleaned = _NOT_ID.sub("?", scrub(value, secrets, limit=len(value)))[:MAX_REQUEST_ID_CHARS]
+    return cleaned or None
 
 
 class AIMLEmbeddingsError(Exception):
@@ -22,6 +77,7 @@ class AIMLEmbeddingsError(Exception):
         request_id: str | None = None,
         provider_message: str | None = None,
         failed_indices: Sequence[int] = (),
+        partial: list[list[float] | None] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -30,8 +86,20 @@ class AIMLEmbeddingsError(Exception):
         self.request_id = request_id
         self.provider_message = provider_message
         self.failed_indices: tuple[int, ...] = tuple(failed_indices)
-        self.partial: list[list[float] | None] | None = None
+        self.partial = partial
         """On a failed call: every finished vector at its input position, None where it failed."""
+
+    def with_call_result(self: _E, failed_indices: Sequence[int], partial: list[list[float] | None] | None) -> _E:
+        """A copy of this batch error that speaks for the whole call: every input that failed, every vector kept."""
+        return type(self)(
+            self.message,
+            model=self.model,
+            status_code=self.status_code,
+            request_id=self.request_id,
+            provider_message=self.provider_message,
+            failed_indices=failed_indices,
+            partial=partial,
+        )
 
     def __str__(self) -> str:
         extra = []

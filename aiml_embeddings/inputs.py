@@ -7,6 +7,7 @@ names the offending position instead of costing a round trip.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
@@ -19,9 +20,13 @@ EmptyPolicy = Literal["error", "zeros"]
 
 logger = logging.getLogger("aiml_embeddings")
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A code point Python strings may hold but UTF-8 cannot: half of a UTF-16 pair, or bytes decoded with
+``errors="surrogateescape"``."""
+
 
 def check_texts(texts: object, model: str) -> list[str]:
-    """A list of ``str`` or a ``TypeError`` naming the first bad position."""
+    """A list of ``str`` that UTF-8 can carry, or a ``TypeError`` naming the first bad position."""
     if isinstance(texts, (str, bytes)):
         raise InputTypeError(
             f"expected a list of strings for model {model!r}, got a single {type(texts).__name__}; "
@@ -39,6 +44,14 @@ def check_texts(texts: object, model: str) -> list[str]:
             raise InputTypeError(
                 f"input {i} is {type(text).__name__}, not str, for model {model!r}; "
                 "every input must be a string (token IDs are not accepted by the AI/ML API)",
+                model=model,
+                failed_indices=[i],
+            )
+        if not text.isascii() and (bad := _SURROGATE.search(text)) is not None:
+            raise InputTypeError(
+                f"input {i} holds a lone surrogate (U+{ord(bad.group()):04X} at character {bad.start()}) for model "
+                f"{model!r}: it is not valid Unicode text and cannot be sent as UTF-8; decode the source with "
+                "errors='replace', or pair or remove the surrogate",
                 model=model,
                 failed_indices=[i],
             )

@@ -8,29 +8,23 @@ settings and maps its four methods onto the core's two purposes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from langchain_core.embeddings import Embeddings
-from langchain_core.utils import from_env, secret_from_env
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import AliasChoices, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from typing_extensions import Self
 
-from aiml_embeddings import DEFAULT_MODEL, MODELS, EmbeddingsClient, Role
-from aiml_embeddings.client import DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT
-from aiml_embeddings.roles import Purpose
+from aiml_embeddings import DEFAULT_MODEL, MODELS, EmbeddingsClient, Usage
+from aiml_embeddings.auth import env_base_url, env_key
+from aiml_embeddings.settings import ClientSettings
 
 from ._progress import progress, require_tqdm
-
-AIMLAPI_KEY_ENV = "AIMLAPI_API_KEY"
-INWORLD_KEY_ENV = "INWORLD_API_KEY"
-AIMLAPI_BASE_URL_ENV = "AIMLAPI_BASE_URL"
-INWORLD_BASE_URL_ENV = "INWORLD_BASE_URL"
 
 _HTTP_FIELDS = ("http_client", "http_async_client")
 
 
-class AIMLEmbeddings(BaseModel, Embeddings):
+class AIMLEmbeddings(ClientSettings, Embeddings):
     """AI/ML API (and Inworld) embedding models for LangChain.
 
     Setup:
@@ -59,7 +53,7 @@ class AIMLEmbeddings(BaseModel, Embeddings):
         base_url: str | None
             Read from ``AIMLAPI_BASE_URL`` / ``INWORLD_BASE_URL``; None: the public endpoint.
         batch_size: int | None
-            Inputs per request, at most the model's own limit.
+            Inputs per request, at most the model's own limit (``chunk_size`` is accepted as an alias).
         max_concurrency: int
             Requests in flight at once for this object (threads or coroutines alike).
         max_retries: int
@@ -68,10 +62,13 @@ class AIMLEmbeddings(BaseModel, Embeddings):
             Seconds per request.
         default_headers: dict | None
             Extra headers on every request.
+        dedupe: bool
+            Send each distinct text of a call once (on by default); ``usage.deduplicated`` counts the rest.
         show_progress_bar: bool
             A tqdm bar advanced per finished batch (``pip install "aiml-embeddings[progress]"``).
 
-    See the fields below for the full list.
+    See ``aiml_embeddings.settings`` for the full list, with defaults; ``usage``, ``cache_namespace``
+    and ``close()`` are described on themselves.
 
     Instantiate:
         ```python
@@ -132,32 +129,9 @@ class AIMLEmbeddings(BaseModel, Embeddings):
 
     model: str = Field(default=DEFAULT_MODEL, validation_alias=AliasChoices("model", "model_name"))
     """Model ID; every ID in ``aiml_embeddings.MODELS`` works, Inworld's included."""
-    api_key: SecretStr | None = Field(default_factory=secret_from_env(AIMLAPI_KEY_ENV, default=None))
+    api_key: SecretStr | None = None
     """Read from ``AIMLAPI_API_KEY``, or ``INWORLD_API_KEY`` for the Inworld model, when not given."""
-    base_url: str | None = Field(default_factory=from_env(AIMLAPI_BASE_URL_ENV, default=None))
-    """Read from ``AIMLAPI_BASE_URL`` (``INWORLD_BASE_URL`` for Inworld); None: the public endpoint."""
-    dimensions: int | None = None
-    """Output length, for models that accept it; checked against the model's range at construction."""
-    batch_size: int | None = None
-    """Inputs per request (capped by the model's limit); None: the model's limit."""
-    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
-    """Requests in flight at once for this object, across threads and coroutines."""
-    max_retries: int = 5
-    """Retries of transient failures (408/409/429/5xx, timeouts, dropped connections)."""
-    timeout: float | None = DEFAULT_TIMEOUT
-    """Seconds per request; None waits forever."""
-    default_headers: dict[str, str] | None = None
-    """Extra headers sent with every request."""
-    roles: dict[Purpose, Role] | None = None
-    """Per-purpose override of the model's role (body params and a text prefix)."""
-    empty_inputs: Literal["error", "zeros"] = "error"
-    """``error``: blank texts raise before any request; ``zeros``: they get a zero vector."""
-    truncate: bool = False
-    """Clip texts longer than the model's context instead of failing them."""
-    requests_per_minute: float | None = None
-    """Your quota, if you know it: requests then wait their turn here instead of drawing 429s."""
-    tokens_per_minute: float | None = None
-    """Your token quota per minute, paced the same way."""
+    # Every other setting is inherited from aiml_embeddings.settings.ClientSettings, declared there once.
     show_progress_bar: bool = False
     """Show a tqdm bar that advances per finished batch (needs the ``progress`` extra)."""
     http_client: httpx.Client | None = Field(default=None, exclude=True)
@@ -166,22 +140,31 @@ class AIMLEmbeddings(BaseModel, Embeddings):
     """An ``httpx.AsyncClient`` for the async methods; yours to close."""
 
     _client: EmbeddingsClient | None = PrivateAttr(default=None)
+    _is_copy: bool = PrivateAttr(default=False)
 
     @model_validator(mode="before")
     @classmethod
-    def _from_env(cls, values: Any) -> Any:
-        """Hide the key from the first moment; the Inworld model reads Inworld's variables, never the AI/ML API's."""
+    def _key_and_aliases(cls, values: Any) -> Any:
+        """Hide the key from the first moment; show the key and base URL the core finds for the model's API.
+
+        ``chunk_size`` is ``OpenAIEmbeddings``' name for ``batch_size``, accepted so that code moves over as is.
+        """
         if not isinstance(values, dict):
             return values
+        values = dict(values)
+        if "chunk_size" in values:
+            if "batch_size" in values:
+                raise ValueError("pass batch_size or its alias chunk_size, not both")
+            values["batch_size"] = values.pop("chunk_size")
         if isinstance(values.get("api_key"), str):  # wrapped at once, so no error can echo it
-            values = {**values, "api_key": SecretStr(values["api_key"])}
+            values["api_key"] = SecretStr(values["api_key"])
         model = values.get("model", values.get("model_name", DEFAULT_MODEL))
         spec = MODELS.get(model) if isinstance(model, str) else None
-        if spec is not None and spec.api == "inworld":
-            if values.get("api_key") is None:
-                values = {**values, "api_key": secret_from_env(INWORLD_KEY_ENV, default=None)()}
-            if values.get("base_url") is None:
-                values = {**values, "base_url": from_env(INWORLD_BASE_URL_ENV, default=None)()}
+        api = spec.api if spec is not None else "aimlapi"
+        if values.get("api_key") is None:
+            values["api_key"] = env_key(api)
+        if values.get("base_url") is None:
+            values["base_url"] = env_base_url(api)
         return values
 
     if not TYPE_CHECKING:  # type checkers keep pydantic's field-by-field signature
@@ -198,14 +181,15 @@ class AIMLEmbeddings(BaseModel, Embeddings):
         """
         if self.show_progress_bar:
             require_tqdm()
-        return EmbeddingsClient.from_settings(
+        client = EmbeddingsClient(
             self.model,
-            self,
+            settings=self,
             api_key=self.api_key,
-            batch_size=self.batch_size,
             http_client=self.http_client,
             http_async_client=self.http_async_client,
         )
+        client.is_copy = self._is_copy
+        return client
 
     @property
     def client(self) -> EmbeddingsClient:
@@ -226,7 +210,9 @@ class AIMLEmbeddings(BaseModel, Embeddings):
         except Exception:
             self.__dict__.update(before)
             raise
-        self._client = client
+        self._client, stale = client, self._client
+        if stale is not None:
+            stale.close()  # its connections are not needed any more (injected clients stay open: they are yours)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy with changed settings gets a client built from them, checked like a new object."""
@@ -242,7 +228,47 @@ class AIMLEmbeddings(BaseModel, Embeddings):
         fields = dict(state["__dict__"])
         for name in (*_HTTP_FIELDS, "api_key"):
             fields[name] = None
-        return {**state, "__dict__": fields}
+        private = {**(state.get("__pydantic_private__") or {}), "_is_copy": True}
+        return {**state, "__dict__": fields, "__pydantic_private__": private}
+
+    # --- what it cost, caches, closing ----------------------------------------
+
+    @property
+    def usage(self) -> Usage:
+        """Requests, retries, 429s, texts sent and repeated, tokens and credits, summed over this object's calls.
+
+        Counted by the core client, so a changed setting (which rebuilds it) starts the count again.
+        """
+        return self.client.usage
+
+    @property
+    def cache_namespace(self) -> str:
+        """For ``CacheBackedEmbeddings.from_bytes_store(emb, store, namespace=emb.cache_namespace)``: it changes
+        with the model, ``dimensions`` and ``roles``, so a cache never hands back vectors of other settings."""
+        return self.client.cache_namespace
+
+    def close(self) -> None:
+        """Close the connections the core client opened (injected HTTP clients are yours to close)."""
+        if self._client is not None:
+            self._client.close()
+
+    async def aclose(self) -> None:
+        """Close the async connections of the running event loop, then the sync ones."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
     # --- the Embeddings interface ------------------------------------------
 

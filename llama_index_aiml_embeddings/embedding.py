@@ -10,29 +10,35 @@ serializes (``to_dict`` is the ingestion cache key and ends up in traces).
 from __future__ import annotations
 
 import pickle
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 import pydantic
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, SecretStr
+from llama_index.core.instrumentation import get_dispatcher  # type: ignore[attr-defined]  # re-exported
+from typing_extensions import Self
 
-from aiml_embeddings import DEFAULT_MODEL, EmbeddingsClient, Role
-from aiml_embeddings.client import DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT
+from aiml_embeddings import DEFAULT_MODEL, EmbeddingsClient, Usage
 from aiml_embeddings.errors import InputTypeError
 from aiml_embeddings.inputs import check_texts
+from aiml_embeddings.roles import Purpose
+from aiml_embeddings.settings import Settings, explained
+
+from .batch import aembed_in_chunks, embed_in_chunks
+from .events import EmbeddingUsageEvent
 
 DEFAULT_EMBED_BATCH_SIZE = 2048
 """LlamaIndex's own default (10) turns 10,000 texts into 1,000 sequential calls; the
 client splits big lists to the model's limits and runs the parts concurrently itself."""
 
-Purpose = Literal["document", "query"]
-
-_CLIENT_FIELDS = frozenset({"model_name", "embed_batch_size", *EmbeddingsClient.SHARED_SETTINGS})
+_CLIENT_FIELDS = frozenset({"model_name", "embed_batch_size", *Settings.model_fields})
 """Settings the core client is built from: changing one rebuilds it (derived, so a new setting cannot be missed)."""
 
+dispatcher = get_dispatcher(__name__)
 
-class AIMLEmbedding(BaseEmbedding):
+
+class AIMLEmbedding(BaseEmbedding, Settings):
     """Embeddings through the AI/ML API (and Inworld) for LlamaIndex.
 
     Setup:
@@ -47,12 +53,15 @@ class AIMLEmbedding(BaseEmbedding):
         api_key: overrides the environment variable. Never serialized: an
             object rebuilt by ``from_dict`` or unpickled in a worker process
             reads the key from the environment.
+        base_url: also accepted as ``api_base`` (``OpenAILikeEmbedding``'s name).
         dimensions: shorter vectors, for the models that accept it.
         roles: override the per-model query/document mapping, e.g.
             ``{"query": Role(params={"task_type": "QUESTION_ANSWERING"})}``.
-        embed_batch_size: texts LlamaIndex hands over per call (default 2048).
+        embed_batch_size: texts per LlamaIndex chunk (default 2048); a batch
+            call hands every chunk to the client at once.
         max_concurrency: requests in flight per instance, shared by every
             call, thread and gathered coroutine.
+        The other settings, with their defaults, are in ``aiml_embeddings.settings``.
 
     Instantiate:
         .. code-block:: python
@@ -78,32 +87,15 @@ class AIMLEmbedding(BaseEmbedding):
 
     model_name: str = Field(default=DEFAULT_MODEL, description="The AI/ML API or Inworld model ID.")
     embed_batch_size: int = Field(
-        default=DEFAULT_EMBED_BATCH_SIZE, gt=0, le=2048, description="Texts per call into the client."
+        default=DEFAULT_EMBED_BATCH_SIZE, gt=0, le=2048, description="Texts per LlamaIndex chunk."
     )
-    base_url: str | None = Field(
-        default=None, description="API base URL; None reads AIMLAPI_BASE_URL / INWORLD_BASE_URL, then the default."
-    )
-    dimensions: int | None = Field(default=None, description="Output length, for models that accept it.")
-    roles: dict[Purpose, Role] | None = Field(default=None, description="Overrides of the query/document mapping.")
-    max_concurrency: int = Field(default=DEFAULT_MAX_CONCURRENCY, description="Requests in flight per instance.")
-    max_retries: int = Field(default=5, description="Retries of a retryable failure (one retry layer in total).")
-    timeout: float | None = Field(default=DEFAULT_TIMEOUT, description="Seconds per request; None waits forever.")
-    empty_inputs: Literal["error", "zeros"] = Field(
-        default="error", description="A blank text: raise before any request, or answer a zero vector for it."
-    )
-    truncate: bool = Field(default=False, description="Clip over-long texts to the model's context instead of failing.")
-    requests_per_minute: float | None = Field(
-        default=None, description="Your request quota, if known: requests wait their turn instead of drawing 429s."
-    )
-    tokens_per_minute: float | None = Field(default=None, description="Your token quota per minute, paced likewise.")
-    # Headers do not change the vectors and may carry a proxy's credential: they
-    # travel to worker processes (pickle) but stay out of to_dict/to_json/repr.
-    default_headers: dict[str, str] | None = Field(default=None, exclude=True, repr=False)
+    # Every other setting is inherited from aiml_embeddings.settings.Settings, declared there once.
 
     _api_key: SecretStr | None = PrivateAttr(default=None)
     _http_client: httpx.Client | None = PrivateAttr(default=None)
     _http_async_client: httpx.AsyncClient | None = PrivateAttr(default=None)
     _client: EmbeddingsClient | None = PrivateAttr(default=None)
+    _is_copy: bool = PrivateAttr(default=False)
 
     def __init__(
         self,
@@ -114,7 +106,14 @@ class AIMLEmbedding(BaseEmbedding):
         http_async_client: httpx.AsyncClient | None = None,
         **data: Any,
     ) -> None:
-        super().__init__(model_name=model_name, **data)
+        if "api_base" in data:  # OpenAILikeEmbedding's name, so that code moves over as is
+            if data.get("base_url") is not None:
+                raise ValueError("pass base_url or its alias api_base, not both")
+            data["base_url"] = data.pop("api_base")
+        try:
+            super().__init__(model_name=model_name, **data)
+        except pydantic.ValidationError as exc:  # a shared setting's error reads as the core client's would
+            raise explained(exc, model_name) or exc from None
         # The key and the live clients go around pydantic's fields on purpose:
         # private attributes never reach model_dump, to_dict, repr or pickle.
         self._api_key = SecretStr(api_key) if isinstance(api_key, str) else api_key
@@ -139,14 +138,16 @@ class AIMLEmbedding(BaseEmbedding):
         stale.close()
 
     def _build_client(self) -> EmbeddingsClient:
-        return EmbeddingsClient.from_settings(
+        client = EmbeddingsClient(
             self.model_name,
-            self,
+            settings=self,
             api_key=self._api_key,
             batch_size=self.embed_batch_size,
             http_client=self._http_client,
             http_async_client=self._http_async_client,
         )
+        client.is_copy = self._is_copy
+        return client
 
     @property
     def client(self) -> EmbeddingsClient:
@@ -168,6 +169,42 @@ class AIMLEmbedding(BaseEmbedding):
             "dimensions": self.dimensions,
         }
 
+    # --- what it cost, caches, closing ----------------------------------------
+
+    @property
+    def usage(self) -> Usage:
+        """Requests, retries, 429s, texts sent and repeated, tokens and credits over this object's calls
+        (counted by the core client, so a changed setting, which rebuilds it, starts again from zero)."""
+        return self.client.usage
+
+    @property
+    def cache_namespace(self) -> str:
+        """A name for caches of these vectors that changes with the model, ``dimensions`` and ``roles``."""
+        return self.client.cache_namespace
+
+    def close(self) -> None:
+        """Close the connections the core client opened (injected HTTP clients are yours to close)."""
+        if self._client is not None:
+            self._client.close()
+
+    async def aclose(self) -> None:
+        """Close the async connections of the running event loop, then the sync ones."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
     # --- pickling: settings travel, the key and the live clients do not ------
 
     def __getstate__(self) -> dict[Any, Any]:
@@ -176,36 +213,58 @@ class AIMLEmbedding(BaseEmbedding):
         state["__pydantic_private__"] = {}
         return state
 
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)  # BaseComponent's: __init__ from the fields, so the client is built
+        self._is_copy = True
+        self.client.is_copy = True  # a missing key then explains that copies read it from the environment
+
     # --- LlamaIndex's six hooks ---------------------------------------------
 
+    def _embed(self, texts: list[Any], purpose: Purpose, on_progress: Any = None) -> list[Embedding]:
+        return self.client.embed(texts, purpose, on_progress=on_progress, on_usage=self._emit_usage)
+
+    async def _aembed(self, texts: list[Any], purpose: Purpose, on_progress: Any = None) -> list[Embedding]:
+        return await self.client.aembed(texts, purpose, on_progress=on_progress, on_usage=self._emit_usage)
+
+    def _emit_usage(self, usage: Usage) -> None:
+        dispatcher.event(EmbeddingUsageEvent.of(self.model_name, usage))
+
     def _get_query_embedding(self, query: str) -> Embedding:
-        return self.client.embed([_one(query, self.model_name)], "query")[0]
+        return self._embed([_one(query, self.model_name)], "query")[0]
 
     async def _aget_query_embedding(self, query: str) -> Embedding:
-        return (await self.client.aembed([_one(query, self.model_name)], "query"))[0]
+        return (await self._aembed([_one(query, self.model_name)], "query"))[0]
 
     def _get_text_embedding(self, text: str) -> Embedding:
-        return self.client.embed([_one(text, self.model_name)], "document")[0]
+        return self._embed([_one(text, self.model_name)], "document")[0]
 
     async def _aget_text_embedding(self, text: str) -> Embedding:
-        return (await self.client.aembed([_one(text, self.model_name)], "document"))[0]
+        return (await self._aembed([_one(text, self.model_name)], "document"))[0]
 
     def _get_text_embeddings(self, texts: list[str]) -> list[Embedding]:
-        return self.client.embed(texts, "document")
+        return self._embed(texts, "document")
 
     async def _aget_text_embeddings(self, texts: list[str]) -> list[Embedding]:
-        return await self.client.aembed(texts, "document")
+        return await self._aembed(texts, "document")
 
-    # --- the batch entry points, checked whole before LlamaIndex slices them --
+    # --- the batch entry points, checked whole before anything is sliced -------
 
+    @dispatcher.span
     def get_text_embedding_batch(self, texts: list[str], show_progress: bool = False, **kwargs: Any) -> list[Embedding]:
-        """Checked first: LlamaIndex would iterate a bare string as characters and embed each one."""
-        return super().get_text_embedding_batch(check_texts(texts, self.model_name), show_progress, **kwargs)
+        """Every chunk to the client at once (see ``batch``); checked first, as LlamaIndex would iterate
+        a bare string as characters and embed each one."""
+        checked = check_texts(texts, self.model_name)
+        return embed_in_chunks(self, checked, show_progress, lambda sent, bar: self._embed(sent, "document", bar))
 
+    @dispatcher.span
     async def aget_text_embedding_batch(
         self, texts: list[str], show_progress: bool = False, **kwargs: Any
     ) -> list[Embedding]:
-        return await super().aget_text_embedding_batch(check_texts(texts, self.model_name), show_progress, **kwargs)
+        """The same on the event loop; ``num_workers`` is not needed, the client bounds the requests in flight."""
+        checked = check_texts(texts, self.model_name)
+        return await aembed_in_chunks(
+            self, checked, show_progress, lambda sent, bar: self._aembed(sent, "document", bar)
+        )
 
 
 def _one(text: object, model: str) -> str:

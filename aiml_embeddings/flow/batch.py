@@ -17,19 +17,24 @@ from typing import Any
 
 import httpx
 
+from ..auth import secrets_of
 from ..errors import (
     AIMLEmbeddingsError,
     APIConnectionError,
     APITimeoutError,
     InputTooLongError,
     MalformedResponseError,
+    clean_request_id,
+    scrub,
     status_error,
 )
 from ..models import ModelSpec
 from ..output import Sink
 from ..plan import halves
-from ..wire import Codec, RawVector
+from ..usage import Meter
+from ..wire import Answer, Codec, RawVector
 from ..wire.base import dimension_of
+from .http import LARGEST_ANSWER, BadBody, answer_cap
 from .pacing import Pacer
 from .retry import RetryPolicy, is_retryable, looks_too_large, retry_after
 
@@ -39,8 +44,10 @@ logger = logging.getLogger("aiml_embeddings")
 @dataclass(frozen=True)
 class Send:
     url: str
-    headers: dict[str, str]
+    headers: dict[str, str] = field(repr=False)  # the key: never in a repr, a log or captured frame locals
     body: bytes
+    max_answer_bytes: int = LARGEST_ANSWER
+    """The largest answer this batch can honestly get (``http.answer_cap``)."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,7 @@ class Sleep:
 
 
 Action = Send | Sleep
-Reply = httpx.Response | httpx.RequestError | None
+Reply = httpx.Response | httpx.RequestError | BadBody | None
 Failure = tuple[range, AIMLEmbeddingsError | None]
 """A batch that did not finish, with its error (None: never started, another batch failed first)."""
 
@@ -68,7 +75,7 @@ class Job:
     spec: ModelSpec
     codec: Codec
     url: str
-    headers: dict[str, str]
+    headers: dict[str, str] = field(repr=False)  # the key: never in a repr, a log or captured frame locals
     params: dict[str, object]
     texts: list[str]
     positions: list[int]
@@ -78,22 +85,24 @@ class Job:
     sink: Sink
     pacer: Pacer
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    meter: Meter = field(default_factory=Meter)
 
     def indices(self, part: range) -> list[int]:
         return [self.positions[i] for i in part]
 
-    def check(self, vectors: list[RawVector]) -> None:
+    def check(self, vectors: list[RawVector], answer: Answer) -> None:
         """Every vector has the expected length; an unknown model's first answer sets it."""
         with self._lock:
             if self.dimension is None and vectors:
                 self.dimension = dimension_of(vectors[0])
             expected = self.dimension
-        for vector in vectors:
+        for item, vector in enumerate(vectors):
             if dimension_of(vector) != expected:
-                raise MalformedResponseError(
-                    f"model {self.spec.id!r} returned a vector of {dimension_of(vector)} values, expected {expected}",
-                    model=self.spec.id,
-                )
+                raise answer.malformed(f"holds a vector of {dimension_of(vector)} values, expected {expected}", item)
+
+    def secrets(self) -> tuple[str, ...]:
+        """What a server's text must not show back: every form of the credential this job sends."""
+        return secrets_of(self.headers.get("Authorization", ""))
 
 
 Flow = Generator[Action, Reply, list[Failure]]
@@ -102,6 +111,7 @@ Flow = Generator[Action, Reply, list[Failure]]
 def batch_flow(job: Job, batch: range) -> Flow:
     """Send one planned batch; split what the server finds too large; collect what failed."""
     failures: list[Failure] = []
+    job.meter.count(inputs=len(batch))  # usage: texts sent
     pending = [batch]
     while pending:
         part = pending.pop()
@@ -148,8 +158,9 @@ def _attempts(job: Job, part: range) -> Generator[Action, Reply, list[RawVector]
         sent_at = job.pacer.now()
         reply: Reply = None
         limited = False
+        job.meter.count(requests=1)  # usage: request sent
         try:
-            reply = yield Send(job.url, job.headers, body)
+            reply = yield Send(job.url, job.headers, body, answer_cap(len(part), job.dimension))
         finally:
             limited = isinstance(reply, httpx.Response) and reply.status_code == 429
             hint = retry_after(reply.headers) if limited else None  # type: ignore[union-attr]
@@ -160,15 +171,18 @@ def _attempts(job: Job, part: range) -> Generator[Action, Reply, list[RawVector]
         if not isinstance(outcome, _Retryable):
             return outcome
         if limited:
+            job.meter.count(rate_limited=1)  # usage: answer 429
             now = job.pacer.now()
             limited_since = now if limited_since is None else limited_since
             if now - limited_since >= job.policy.rate_limit_patience:
                 return outcome.error
+            job.meter.count(retries=1)  # usage: retry
             continue
         limited_since = None
         failures += 1
         if failures > job.policy.max_retries:
             return outcome.error
+        job.meter.count(retries=1)  # usage: retry
         yield Sleep(job.policy.delay(failures - 1, reply.headers if isinstance(reply, httpx.Response) else None))
 
 
@@ -180,6 +194,10 @@ class _Retryable:
 def _read(job: Job, part: range, reply: Reply) -> list[RawVector] | _TooLarge | AIMLEmbeddingsError | _Retryable:
     """What one reply means for its batch: vectors, too large, a final error, or worth another try."""
     model = job.spec.id
+    secrets = job.secrets()
+    if isinstance(reply, BadBody):
+        request_id = clean_request_id(reply.request_id, secrets)
+        return _Retryable(Answer(model, job.indices(part), reply.status_code, request_id).malformed(reply.problem))
     if not isinstance(reply, httpx.Response):
         cls = APITimeoutError if isinstance(reply, httpx.TimeoutException) else APIConnectionError
         return _Retryable(
@@ -188,27 +206,30 @@ def _read(job: Job, part: range, reply: Reply) -> list[RawVector] | _TooLarge | 
                 model=model,
             )
         )
-    request_id = reply.headers.get("x-request-id")
+    request_id = clean_request_id(reply.headers.get("x-request-id"), secrets)
     payload = _json(reply)
     if reply.is_success:
+        answer = Answer(model, job.indices(part), reply.status_code, request_id)
         try:
-            vectors = job.codec.decode(payload, len(part), model)
-            job.check(vectors)
+            vectors = job.codec.decode(payload, answer)
+            job.check(vectors, answer)
+            job.meter.add(job.codec.usage(payload))  # usage: answer decoded (tokens, credits)
             return vectors
         except MalformedResponseError as exc:
-            exc.request_id, exc.status_code = request_id, reply.status_code
             return _Retryable(exc)
     info = job.codec.error(payload, reply.text)
-    request_id = request_id or info.request_id
-    if looks_too_large(reply.status_code, info.message):
-        return _TooLarge(info.message, reply.status_code, request_id)
-    error = status_error(reply.status_code, info.message, model=model, request_id=request_id, grpc_code=info.code)
+    request_id = request_id or clean_request_id(info.request_id, secrets)
+    message = scrub(info.message, secrets)
+    if looks_too_large(reply.status_code, message):
+        return _TooLarge(message, reply.status_code, request_id)
+    error = status_error(reply.status_code, message, model=model, request_id=request_id, grpc_code=info.code)
     logger.debug("model %s: status %d (request id %s)", model, reply.status_code, request_id)
     return _Retryable(error) if is_retryable(reply.status_code) else error
 
 
 def _json(reply: httpx.Response) -> Any:
+    """The body as JSON, or None: not JSON, not text, or nested deeper than the parser goes."""
     try:
         return reply.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return None

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from .batch import Failure, Flow, Reply, Sleep
+from .http import send_async, send_sync
 
 logger = logging.getLogger("aiml_embeddings")
 
@@ -33,9 +34,7 @@ def drive_sync(
                 reply = None
                 continue
             try:
-                reply = client.post(
-                    action.url, content=action.body, headers=action.headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT
-                )
+                reply = send_sync(client, action, timeout)
             except httpx.RequestError as exc:
                 reply = _send_error(exc)
     except StopIteration as done:
@@ -58,9 +57,7 @@ async def drive_async(
                 reply = None
                 continue
             try:
-                reply = await client.post(
-                    action.url, content=action.body, headers=action.headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT
-                )
+                reply = await send_async(client, action, timeout)
             except httpx.RequestError as exc:
                 reply = _send_error(exc)
     except StopIteration as done:

@@ -7,6 +7,7 @@ no retries of their own, so a fault is never multiplied by stacked layers.
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import re
 import time
@@ -67,23 +68,32 @@ def looks_too_large(status: int, message: str) -> bool:
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
-    """``retry-after-ms``, ``Retry-After`` in seconds, or ``Retry-After`` as an HTTP date."""
+    """``retry-after-ms``, ``Retry-After`` in seconds, or ``Retry-After`` as an HTTP date.
+
+    A wait of zero or less (or not a finite number) is no hint at all: taken
+    at its word it would have every batch retry at once, forever, so the
+    caller falls back to its own backoff instead.
+    """
     lowered = {k.lower(): v for k, v in headers.items()}
-    ms = lowered.get("retry-after-ms")
+    ms = _positive(lowered.get("retry-after-ms"))
     if ms is not None:
-        try:
-            return max(0.0, float(ms) / 1000)
-        except ValueError:
-            pass
+        return ms / 1000
     value = lowered.get("retry-after")
     if value is None:
         return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    seconds = _positive(value)
+    if seconds is not None:
+        return seconds
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return _positive(str(when.timestamp() - time.time()))
+
+
+def _positive(value: str | None) -> float | None:
+    try:
+        number = float(value) if value is not None else math.nan
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and number > 0 else None

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from ..models import Api
 from .aimlapi import AIMLAPICodec
-from .base import Codec, ErrorInfo, RawVector
+from .base import Answer, Codec, ErrorInfo, RawVector
 from .inworld import InworldCodec
 
 CODECS: dict[Api, Codec] = {"aimlapi": AIMLAPICodec(), "inworld": InworldCodec()}
 
-__all__ = ["CODECS", "Codec", "ErrorInfo", "RawVector", "AIMLAPICodec", "InworldCodec"]
+__all__ = ["CODECS", "Answer", "Codec", "ErrorInfo", "RawVector", "AIMLAPICodec", "InworldCodec"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..errors import MalformedResponseError
 from ..models import ModelSpec
-from .base import ErrorInfo, RawVector, expect_list, float_list, from_base64, text_of
+from ..usage import Usage
+from .base import Answer, ErrorInfo, RawVector, expect_list, float_list, from_base64, number_at, text_of
 
 
 class AIMLAPICodec:
@@ -25,27 +25,39 @@ class AIMLAPICodec:
         body.update(params)
         return body
 
-    def decode(self, payload: Any, count: int, model: str) -> list[RawVector]:
+    def decode(self, payload: Any, answer: Answer) -> list[RawVector]:
         """Vectors in input order: the API may list ``data`` in any order, ``index`` is the truth."""
-        items = expect_list(payload, "data", count, model)
+        count = answer.count
+        items = expect_list(payload, "data", answer)
         out: list[RawVector | None] = [None] * count
         for position, item in enumerate(items):
             if not isinstance(item, dict):
-                raise MalformedResponseError(
-                    f"the response for model {model!r} holds a non-object in 'data'", model=model
-                )
+                raise answer.malformed("holds a non-object in 'data'")
             index = item.get("index", position)
-            if not isinstance(index, int) or not 0 <= index < count or out[index] is not None:
-                raise MalformedResponseError(
-                    f"the response for model {model!r} has a missing, repeated or out-of-range index {index!r} "
-                    f"for {count} input(s)",
-                    model=model,
+            if (
+                not isinstance(index, int)
+                or isinstance(index, bool)
+                or not 0 <= index < count
+                or out[index] is not None
+            ):
+                raise answer.malformed(
+                    f"has a missing, repeated or out-of-range index {str(index)[:40]!r} for {count} input(s)"
                 )
             value = item.get("embedding")
-            out[index] = from_base64(value, model) if isinstance(value, str) else float_list(value, model)
+            out[index] = (
+                from_base64(value, answer, index) if isinstance(value, str) else float_list(value, answer, index)
+            )
         return out  # type: ignore[return-value]  # every slot was filled: count items, distinct indices
 
     def error(self, payload: Any, text: str) -> ErrorInfo:
         """Both documented error bodies: ``{message, statusCode, requestId}`` and problem+json."""
         message = text_of(payload, "message", "error.message", "detail", "title", "error") or text.strip()[:500]
         return ErrorInfo(message=message or "no error message", request_id=text_of(payload, "requestId"))
+
+    def usage(self, payload: Any) -> Usage:
+        """The answer's ``usage`` tokens and ``meta.usage.credits_used``; what is missing or null counts as 0."""
+        return Usage(
+            prompt_tokens=int(number_at(payload, "usage.prompt_tokens")),
+            total_tokens=int(number_at(payload, "usage.total_tokens")),
+            credits=float(number_at(payload, "meta.usage.credits_used")),
+        )

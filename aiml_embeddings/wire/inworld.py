@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..errors import MalformedResponseError
 from ..models import ModelSpec
-from .base import ErrorInfo, RawVector, expect_list, float_list, text_of
+from ..usage import Usage
+from .base import Answer, ErrorInfo, RawVector, expect_list, float_list, text_of
 
 SERVICE_PROVIDER = "SERVICE_PROVIDER_INWORLD"
 
@@ -22,15 +22,13 @@ class InworldCodec:
             "model": {"model": spec.id, "serviceProvider": SERVICE_PROVIDER},
         }
 
-    def decode(self, payload: Any, count: int, model: str) -> list[RawVector]:
+    def decode(self, payload: Any, answer: Answer) -> list[RawVector]:
         """Embeddings come back in input order (the schema has no index)."""
         out: list[RawVector] = []
-        for item in expect_list(payload, "embeddings", count, model):
+        for position, item in enumerate(expect_list(payload, "embeddings", answer)):
             if not isinstance(item, dict):
-                raise MalformedResponseError(
-                    f"the response for model {model!r} holds a non-object in 'embeddings'", model=model
-                )
-            out.append(float_list(item.get("values"), model))
+                raise answer.malformed("holds a non-object in 'embeddings'", position)
+            out.append(float_list(item.get("values"), answer, position))
         return out
 
     def error(self, payload: Any, text: str) -> ErrorInfo:
@@ -38,3 +36,7 @@ class InworldCodec:
         code = payload.get("code") if isinstance(payload, dict) else None
         message = text_of(payload, "message", "error.message") or text.strip()[:500]
         return ErrorInfo(message=message or "no error message", code=code if isinstance(code, int) else None)
+
+    def usage(self, payload: Any) -> Usage:
+        """Inworld's answer carries no token or credit counts, so there is nothing to add."""
+        return Usage()

@@ -155,3 +155,16 @@ def test_httpx_client_errors_do_not_leak_headers(api: FakeAPI, make: Make) -> No
     with pytest.raises(AIMLEmbeddingsError) as info:
         make(dimensions=8, max_retries=0).embed(["a"])
     assert SECRET not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["lone \ud800 high", "lone \udc80 low (surrogateescape)", "\ud83d\ude00 a pair spelled as two halves"],
+)
+def test_a_lone_surrogate_is_an_input_type_error_naming_the_input(api: FakeAPI, make: Make, text: str) -> None:
+    with pytest.raises(
+        InputTypeError, match=r"input 2 holds a lone surrogate \(U\+D[8-F][0-9A-F]{2} at character"
+    ) as info:
+        make(dimensions=8).embed(["fine", "é and 😀 are fine", text])
+    assert info.value.failed_indices == (2,)
+    assert api.requests == []

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
 import pytest
 
+from aiml_embeddings import EmbeddingsClient, RateLimitError
 from aiml_embeddings.flow.retry import RetryPolicy, is_retryable, looks_too_large, retry_after
+
+from .conftest import Sleeps
+from .fake_api import FakeAPI, status, times
+
+Make = Callable[..., EmbeddingsClient]
 
 
 @pytest.mark.parametrize(
@@ -69,3 +76,27 @@ def test_server_hint_wins_within_its_cap() -> None:
     policy = RetryPolicy(retry_after_cap=10)
     assert policy.delay(0, {"Retry-After": "3"}) == 3
     assert policy.delay(0, {"Retry-After": "300"}) == 10
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "-0.001", "nan", "inf", "-inf"])
+def test_a_wait_of_zero_or_less_or_not_finite_is_no_hint(value: str) -> None:
+    assert retry_after({"Retry-After": value}) is None
+    assert retry_after({"retry-after-ms": value}) is None
+    assert retry_after({"retry-after-ms": value, "Retry-After": "2"}) == 2.0
+    assert RetryPolicy().delay(0, {"Retry-After": value}, rng=random.Random(3)) > 0
+
+
+def test_a_date_in_the_past_is_no_hint() -> None:
+    earlier = format_datetime(datetime.now(timezone.utc) - timedelta(seconds=30), usegmt=True)
+    assert retry_after({"Retry-After": earlier}) is None
+
+
+def test_negative_retry_after_on_every_429_backs_off_instead_of_hammering(
+    api: FakeAPI, make: Make, sleeps: Sleeps
+) -> None:
+    refusals = 400  # bounded: the old client, taking -5 as "now", sent these as fast as it could and then succeeded
+    api.faults.append(times(refusals, status(429, {"Retry-After": "-5"})))
+    with pytest.raises(RateLimitError):
+        make(dimensions=8, max_concurrency=1, retry_policy=RetryPolicy(rate_limit_patience=60)).embed(["a"])
+    assert len(api.requests) < 40  # within a minute of patience, backing off as if no hint came
+    assert sum(sleeps) >= 60

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import base64
+import math
 import struct
+from collections.abc import Callable
+from typing import Any
 
+import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from aiml_embeddings import MODELS
+from aiml_embeddings import MODELS, EmbeddingsClient
 from aiml_embeddings.errors import MalformedResponseError
-from aiml_embeddings.wire import AIMLAPICodec, InworldCodec
+from aiml_embeddings.wire import AIMLAPICodec, Answer, InworldCodec
+from aiml_embeddings.wire.base import _all_finite_float32
+
+from .fake_api import FakeAPI, marker, times
+
+Make = Callable[..., EmbeddingsClient]
 
 codec = AIMLAPICodec()
 
@@ -43,7 +54,7 @@ def test_decode_sorts_by_index_and_reads_base64_and_floats() -> None:
         "meta": {"usage": {"credits_used": 1}},
         "something_new": True,
     }
-    first, second = codec.decode(payload, 2, "m")
+    first, second = codec.decode(payload, Answer("m", range(2)))
     assert struct.unpack("<2f", first) == (1.0, 2.0)  # type: ignore[arg-type]
     assert second == [0.5, 0.25]
 
@@ -64,7 +75,7 @@ def test_decode_sorts_by_index_and_reads_base64_and_floats() -> None:
 )
 def test_untrustworthy_payloads_are_rejected(payload: object) -> None:
     with pytest.raises(MalformedResponseError):
-        codec.decode(payload, 2, "m")
+        codec.decode(payload, Answer("m", range(2)))
 
 
 def test_error_bodies_of_both_documented_shapes() -> None:
@@ -83,11 +94,104 @@ def test_inworld_request_response_and_error() -> None:
         "inputs": [{"text": "Hello Inworld!"}],
         "model": {"model": spec.id, "serviceProvider": "SERVICE_PROVIDER_INWORLD"},
     }
-    assert inworld.decode({"embeddings": [{"values": [0.1, 0.2]}, {"values": [0.3, 0.4]}]}, 2, spec.id) == [
+    assert inworld.decode(
+        {"embeddings": [{"values": [0.1, 0.2]}, {"values": [0.3, 0.4]}]}, Answer(spec.id, range(2))
+    ) == [
         [0.1, 0.2],
         [0.3, 0.4],
     ]
     with pytest.raises(MalformedResponseError):
-        inworld.decode({"embeddings": [{"values": [0.1]}]}, 2, spec.id)
+        inworld.decode({"embeddings": [{"values": [0.1]}]}, Answer(spec.id, range(2)))
     info = inworld.error({"code": 16, "message": "Unauthenticated", "details": []}, "")
     assert (info.code, info.message) == (16, "Unauthenticated")
+
+
+# --- every value checked -------------------------------------------------------
+
+NAN, INF = float("nan"), float("inf")
+
+
+@given(st.binary(min_size=4, max_size=64).map(lambda raw: raw[: len(raw) // 4 * 4]))
+def test_the_float32_check_agrees_with_math_isfinite_on_any_bytes(raw: bytes) -> None:
+    values = struct.unpack(f"<{len(raw) // 4}f", raw)
+    assert _all_finite_float32(raw) == all(math.isfinite(v) for v in values)
+
+
+@pytest.mark.parametrize("bad", [NAN, INF, -INF])
+@pytest.mark.parametrize("where", [0, 5, 7])
+def test_a_nan_or_infinity_anywhere_in_base64_is_refused(bad: float, where: int) -> None:
+    values = [0.5] * 8
+    values[where] = bad
+    payload = {"data": [{"index": 0, "embedding": b64([1.0] * 8)}, {"index": 1, "embedding": b64(values)}]}
+    with pytest.raises(MalformedResponseError, match=r"for input 11 .*NaN or infinite"):
+        codec.decode(payload, Answer("m", [10, 11]))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [NAN, INF, -INF, "0.5", None, {"x": 1}, [0.5], 10**400],
+    ids=["nan", "inf", "-inf", "str", "null", "obj", "list", "huge-int"],
+)
+def test_anything_but_a_finite_number_in_a_float_list_is_refused(bad: object) -> None:
+    values: list[object] = [0.5] * 8
+    values[4] = bad  # not first: a check of the first value alone misses it
+    with pytest.raises(MalformedResponseError, match="for input 3 "):
+        codec.decode({"data": [{"index": 0, "embedding": values}]}, Answer("m", [3]))
+    inworld = InworldCodec()
+    with pytest.raises(MalformedResponseError, match="for input 3 "):
+        inworld.decode({"embeddings": [{"values": values}]}, Answer("m", [3]))
+
+
+@pytest.mark.parametrize("empty", [[], ""], ids=["empty-list", "empty-base64"])
+def test_an_empty_vector_is_refused(empty: object) -> None:
+    with pytest.raises(MalformedResponseError, match="for input 0"):
+        codec.decode({"data": [{"index": 0, "embedding": empty}]}, Answer("m", [0]))
+
+
+def test_a_boolean_index_is_not_an_index() -> None:
+    payload = {"data": [{"index": True, "embedding": [1.0]}, {"index": 0, "embedding": [1.0]}]}
+    with pytest.raises(MalformedResponseError, match="index"):
+        codec.decode(payload, Answer("m", range(2)))
+
+
+def _raw(body: str) -> Callable[[httpx.Request, dict[str, Any]], httpx.Response]:
+    return lambda request, sent: httpx.Response(200, content=body.encode(), headers={"x-request-id": "rid-9"})
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", '"0.5"', "null", '{"x": 1}'])
+def test_a_bad_value_from_the_server_is_a_typed_error_naming_the_input(api: FakeAPI, make: Make, literal: str) -> None:
+    good = ", ".join(["0.5"] * 8)
+    bad = ", ".join(["0.5"] * 5 + [literal] + ["0.5"] * 2)
+    body = f'{{"data": [{{"index": 0, "embedding": [{good}]}}, {{"index": 1, "embedding": [{bad}]}}]}}'
+    api.faults.append(_raw(body))
+    for output in ("list", "numpy"):
+        with pytest.raises(MalformedResponseError, match="for input 1 ") as info:
+            make(dimensions=8, max_retries=0).embed(["a", "b"], output=output)  # type: ignore[call-overload]
+        assert info.value.request_id == "rid-9" and info.value.status_code == 200
+        assert info.value.failed_indices == (0, 1)
+
+
+def test_a_bad_value_is_retried_like_any_malformed_answer(api: FakeAPI, make: Make) -> None:
+    api.faults.append(times(1, _raw('{"data": [{"index": 0, "embedding": [NaN, 1, 2, 3, 4, 5, 6, 7]}]}')))
+    out = make(dimensions=8, max_retries=1).embed(["a"])
+    assert out[0][0] == marker("a") and len(api.requests) == 2
+
+
+def test_inworld_nan_values_are_refused(api: FakeAPI, make: Make) -> None:
+    values = ", ".join(["0.5"] * 400 + ["NaN"] + ["0.5"] * 367)  # 768, the model's length
+    api.faults.append(_raw(f'{{"embeddings": [{{"values": [{values}]}}]}}'))
+    with pytest.raises(MalformedResponseError, match="NaN or infinite"):
+        make("sentence-transformers/paraphrase-multilingual-mpnet-base-v2", max_retries=0).embed(["a"])
+
+
+def test_an_unknown_model_answering_empty_vectors_is_refused(api: FakeAPI, make: Make) -> None:
+    api.faults.append(_raw('{"data": [{"index": 0, "embedding": []}]}'))
+    client = make("someone/unknown-model-v9", max_retries=0)
+    with pytest.raises(MalformedResponseError, match="not a non-empty list"):
+        client.embed(["a"])
+
+
+def test_json_nested_too_deep_is_a_malformed_answer(api: FakeAPI, make: Make) -> None:
+    api.faults.append(_raw("[" * 100_000 + "]" * 100_000))
+    with pytest.raises(MalformedResponseError):
+        make(dimensions=8, max_retries=0).embed(["a"])

@@ -3,17 +3,25 @@
 The cassettes' vectors come from the stand-in server, built from each
 text's words, so the nearest document to a query is the one sharing its
 distinctive words; a mix-up of order, role or batch would break that.
+Besides LangChain's own in-memory store, two stores with their own
+integration packages, both run inside this process with nothing listening
+or phoning home: Chroma embedded (telemetry off) and Qdrant in local mode.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
+import chromadb
 import pytest
-from langchain_community.vectorstores import FAISS
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
 from langchain_core.documents import Document
 from langchain_core.vectorstores import InMemoryVectorStore
+from langchain_qdrant import QdrantVectorStore
+from qdrant_client.models import Distance
 
 from aiml_embeddings import MODELS
 from langchain_aiml_embeddings import AIMLEmbeddings
@@ -73,17 +81,73 @@ async def test_in_memory_vector_store_async() -> None:
     assert hits[0].metadata["topic"] == "markets"
 
 
+@pytest.fixture
+def chroma_client() -> Iterator[Any]:
+    """Chroma embedded in this process, telemetry off; its collections are dropped afterwards.
+
+    Chroma shares one in-process system between clients of equal settings,
+    so a collection left behind would be seen by the next test.
+    """
+    client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
+    assert client.get_settings().anonymized_telemetry is False
+    yield client
+    for collection in client.list_collections():
+        client.delete_collection(collection.name)
+
+
 @pytest.mark.vcr
 @pytest.mark.provider("openai")
-def test_faiss() -> None:
+def test_chroma(chroma_client: Any, vcr: Any) -> None:
     embeddings = AIMLEmbeddings(model="text-embedding-3-small", dimensions=256)
-    store = FAISS.from_documents(documents(), embeddings)
-    assert store.index.d == 256
+    store = Chroma.from_documents(
+        documents(),
+        embeddings,
+        client=chroma_client,
+        collection_name="topics",
+        collection_configuration={"hnsw": {"space": "cosine"}},
+    )
+    stored = store.get(include=["embeddings", "documents"])
+    assert sorted(stored["documents"]) == sorted(CORPUS.values())
+    assert {len(vector) for vector in stored["embeddings"]} == {256}
     for query, topic in QUERIES.items():
         (hit,) = store.similarity_search(query, k=1)
         assert hit.metadata["topic"] == topic, query
+    ranked = store.similarity_search_with_score("furry pets that purr", k=len(CORPUS))
+    assert ranked[0][0].metadata["topic"] == "cats"
+    assert ranked[0][1] < ranked[1][1]  # cosine distance: the nearest is strictly nearer than the next
     (hit,) = store.as_retriever(search_kwargs={"k": 1}).invoke("furry pets")
     assert hit.metadata["topic"] == "cats"
+    texts = [t for b in sent_bodies(vcr) for t in request_texts(b)]
+    assert sorted(texts[: len(CORPUS)]) == sorted(CORPUS.values())  # the documents, once, before any query
+    assert texts[len(CORPUS) :] == [*QUERIES, "furry pets that purr", "furry pets"]
+
+
+@pytest.mark.vcr
+@pytest.mark.provider("voyage")
+def test_qdrant(vcr: Any) -> None:
+    store = QdrantVectorStore.from_documents(
+        documents(), AIMLEmbeddings(model="voyage-2"), location=":memory:", collection_name="topics"
+    )
+    vectors = store.client.get_collection("topics").config.params.vectors
+    assert isinstance(vectors, dict)  # one unnamed dense vector per point
+    assert (vectors[""].size, vectors[""].distance) == (1024, Distance.COSINE)
+    assert store.client.count("topics").count == len(CORPUS)
+    for query, topic in QUERIES.items():
+        (hit,) = store.similarity_search(query, k=1)
+        assert hit.metadata["topic"] == topic, query
+    ranked = store.similarity_search_with_score("interest rates and the stock market", k=len(CORPUS))
+    assert ranked[0][0].metadata["topic"] == "markets"
+    assert ranked[0][1] > ranked[1][1]  # cosine similarity: the nearest is strictly closer than the next
+    (hit,) = store.as_retriever(search_kwargs={"k": 1}).invoke("capital of France")
+    assert hit.metadata["topic"] == "paris"
+    # Documents go out tagged input_type="document" (with them, a probe text langchain-qdrant embeds to learn
+    # the vector size); queries go untagged, as Voyage wants them, one request per query in the order asked.
+    bodies = sent_bodies(vcr)
+    as_documents = [t for b in bodies if b.get("input_type") == "document" for t in request_texts(b)]
+    as_queries = [t for b in bodies if "input_type" not in b for t in request_texts(b)]
+    assert set(CORPUS.values()) <= set(as_documents)
+    assert as_queries == [*QUERIES, "interest rates and the stock market", "capital of France"]
+    assert {b.get("input_type") for b in bodies} == {"document", None}
 
 
 @pytest.mark.vcr
