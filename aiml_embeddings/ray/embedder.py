@@ -29,6 +29,7 @@ from ..errors import (
 from ..flow.quota import SharedQuota
 from ..models import DEFAULT_MODEL
 from ..roles import Purpose
+from ..settings import ClientSettings
 from .columns import Batch, read_texts, string_array, vector_array, with_columns
 from .quota import DEFAULT_BURST_SECONDS, QuotaSettings
 
@@ -52,10 +53,8 @@ DEFAULT_QUOTA_NAME = "default"
 ROUNDS_PER_DOUBLING = 4
 """Failed rounds ``on_error="null"`` may spend per doubling of a batch's rows to find which rows fail."""
 
-CLIENT_SETTINGS = frozenset(
-    {*EmbeddingsClient.SHARED_SETTINGS, "batch_size"} - {"dimensions", "requests_per_minute", "tokens_per_minute"}
-)
-"""The core client's settings an Embedder passes through; their defaults are the core's."""
+CLIENT_SETTINGS = frozenset(ClientSettings.model_fields) - {"dimensions", "requests_per_minute", "tokens_per_minute"}
+"""The core client's settings an Embedder passes through; their defaults and checks are the core's."""
 
 
 class Embedder:
