@@ -118,6 +118,21 @@ def one(server: Server, run: Run, index: int) -> dict[str, Any]:
     }
 
 
+def ask_latency(calls: int = 500) -> dict[str, float]:
+    """Milliseconds per ``acquire`` through the quota actor, as a client sees it (admitted every time)."""
+    from aiml_embeddings.ray import QuotaSettings, RayQuota
+
+    quota = RayQuota(QuotaSettings(requests_per_minute=1e12, tokens_per_minute=1e15), "bench-latency")
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        assert quota.acquire(100) == 0
+        times.append((time.perf_counter() - start) * 1000)
+        quota.release(100, rate_limited=False, retry_after=None)
+    times.sort()
+    return {"calls": calls, "median_ms": times[calls // 2], "p99_ms": times[int(calls * 0.99)]}
+
+
 def table(results: list[dict[str, Any]]) -> str:
     head = (
         "| run | actors | texts | server limit (req/min, tokens/min, burst) | right | requests | 429s | "
@@ -137,13 +152,13 @@ def table(results: list[dict[str, Any]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["main", "varied", "all"], default="all")
+    parser.add_argument("--only", choices=["main", "varied", "all", "latency"], default="all")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each scenario (the table shows the median)")
     parser.add_argument("--scale", type=float, default=1.0, help="shrink every corpus (a quick look)")
     parser.add_argument("--cpus", type=int, default=2, help="ray.init(num_cpus=...)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "ray_quota.json")
     args = parser.parse_args()
-    runs = (MAIN if args.only != "varied" else []) + (VARIED if args.only != "main" else [])
+    runs = (MAIN if args.only in ("main", "all") else []) + (VARIED if args.only in ("varied", "all") else [])
     runs = [replace(r, texts=max(100, int(r.texts * args.scale))) for r in runs]
 
     server = Server(max_seconds=3600)
@@ -160,7 +175,11 @@ def main() -> None:
              runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}})  # fmt: skip
     ray.data.DataContext.get_current().enable_progress_bars = False
     results = []
+    latency = None
     try:
+        if args.only == "latency":
+            latency = ask_latency()
+            print(json.dumps(latency))
         index = 0
         for run in runs:
             repeats = []
@@ -179,10 +198,17 @@ def main() -> None:
         server.close()
     load = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"results": results, "machine": machine(), "load_average": load, "seconds": time.monotonic() - begun,
-               "median_of": args.repeat}  # fmt: skip
-    args.out.write_text(json.dumps(payload, indent=2, default=str))
-    print(table(results))
+    payload = {
+        "results": results,
+        "ask_latency": latency,
+        "machine": machine(),
+        "load_average": load,
+        "seconds": time.monotonic() - begun,
+        "median_of": args.repeat,
+    }
+    if results:
+        args.out.write_text(json.dumps(payload, indent=2, default=str))
+        print(table(results))
     print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; median of {args.repeat} run(s) each")
 
 

@@ -56,7 +56,7 @@ def quota_report(quota_name: str = "default") -> dict[str, float | int | None]:
 
 
 class RayQuota:
-    """A ``SharedQuota`` that asks the job's quota actor: one remote call per request, about a millisecond.
+    """A ``SharedQuota`` that asks the job's quota actor: one remote call per request (its cost: BENCHMARKS.md).
 
     ``release`` does not wait for its answer (the caller has nothing to do
     with it); Ray runs one caller's calls to an actor in the order sent, so

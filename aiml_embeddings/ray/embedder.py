@@ -1,7 +1,7 @@
 """``Embedder``: the callable class Ray Data's ``map_batches`` runs once per actor, one core client each.
 
-Ray ships a callable class's constructor arguments to every actor and shows
-them in its dashboard and logs, so the key is never one of them: each actor
+Ray pickles a callable class's constructor arguments into its object store
+and ships them to every actor, so the key is never one of them: each actor
 reads ``AIMLAPI_API_KEY`` (``INWORLD_API_KEY``) from its own environment, set
 on the nodes or through ``runtime_env={"env_vars": ...}``. The class itself
 imports no Ray (only a shared quota does), so Spark's ``mapInPandas`` can
@@ -105,7 +105,7 @@ class Embedder:
     ) -> None:
         if "api_key" in settings:
             raise ConfigurationError(
-                "an Embedder takes no api_key: Ray shows constructor arguments in plain sight. Set "
+                "an Embedder takes no api_key: Ray ships constructor arguments to every actor in the clear. Set "
                 "AIMLAPI_API_KEY (INWORLD_API_KEY) on the nodes or in runtime_env={'env_vars': {...}}",
                 model=model,
             )
