@@ -128,3 +128,11 @@ def test_pacing_alone_needs_no_ray(server: Loopback) -> None:
     out = embedder({"text": np.array(TEXTS, dtype=object)})
     assert check(TEXTS, matrix(out["embedding"]), DIM).right == len(TEXTS)
     assert embedder.quota is None
+
+
+def test_the_core_and_the_embedder_import_no_ray() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, aiml_embeddings, aiml_embeddings.ray; sys.exit('ray' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
