@@ -13,7 +13,7 @@ import pytest
 
 from aiml_embeddings import EmbeddingsClient
 from aiml_embeddings.cli import commands as cli
-from tests.core.fake_api import FakeAPI, marker, status
+from tests.fake_api import FakeAPI, marker, status
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from aiml_embeddings import EmbeddingsClient
-from tests.core.fake_api import FakeAPI
+from tests.fake_api import FakeAPI
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

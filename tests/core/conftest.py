@@ -8,7 +8,7 @@ import pytest
 
 from aiml_embeddings import EmbeddingsClient
 
-from .fake_api import FakeAPI
+from ..fake_api import FakeAPI
 
 SECRET = "sk-very-secret-0123456789"
 

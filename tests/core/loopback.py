@@ -1,4 +1,4 @@
-"""The shared fake (``fake_api.FakeAPI``) behind a real socket on 127.0.0.1, for what needs real HTTP.
+"""The shared fake (``tests.fake_api.FakeAPI``) behind a real socket on 127.0.0.1, for what needs real HTTP.
 
 Forked processes, trickled bytes and kept-alive connections only exist over
 a socket. Each request is handed to ``FakeAPI.respond`` (faults included),
@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
-from .fake_api import FakeAPI
+from ..fake_api import FakeAPI
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -14,8 +14,8 @@ import pytest
 
 from aiml_embeddings import ConfigurationError, EmbeddingsClient, MissingAPIKeyError
 
+from ..fake_api import FakeAPI
 from .conftest import SECRET, Sleeps
-from .fake_api import FakeAPI
 
 INWORLD = "sentence-transformers/paraphrase-multilingual-mpnet-base-v2"
 
@@ -37,7 +37,7 @@ def _client(
 @pytest.mark.parametrize("padded", [f"{SECRET}\n", f"  {SECRET}\r\n", f"\t{SECRET} "])
 def test_surrounding_whitespace_is_stripped_from_an_explicit_key(api: FakeAPI, sleeps: Sleeps, padded: str) -> None:
     _client(api, sleeps, api_key=padded, dimensions=8).embed(["a"])
-    assert api.headers_seen[0]["authorization"] == f"Bearer {SECRET}"
+    assert api.requests[0].headers["authorization"] == f"Bearer {SECRET}"
 
 
 def test_surrounding_whitespace_is_stripped_from_the_environment(
@@ -45,7 +45,7 @@ def test_surrounding_whitespace_is_stripped_from_the_environment(
 ) -> None:
     monkeypatch.setenv("AIMLAPI_API_KEY", f"{SECRET}\n")  # as `export KEY=$(cat key.txt)` leaves it
     _client(api, sleeps, dimensions=8).embed(["a"])
-    assert api.headers_seen[0]["authorization"] == f"Bearer {SECRET}"
+    assert api.requests[0].headers["authorization"] == f"Bearer {SECRET}"
 
 
 @pytest.mark.parametrize(("key", "words"), BAD_KEYS.values(), ids=BAD_KEYS.keys())

@@ -9,7 +9,7 @@ import pytest
 
 from aiml_embeddings import AuthenticationError, EmbeddingsClient
 
-from .fake_api import FakeAPI, marker, status
+from ..fake_api import FakeAPI, marker, status, texts_in
 
 Make = Callable[..., EmbeddingsClient]
 
@@ -18,7 +18,7 @@ DISTINCT = list(dict.fromkeys(TEXTS))
 
 
 def sent(api: FakeAPI) -> list[str]:
-    return [t for body in api.requests for t in api.texts(body)]
+    return [t for body in api.requests for t in texts_in(body)]
 
 
 def test_repeats_are_sent_once_and_every_position_gets_its_vector(api: FakeAPI, make: Make) -> None:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from aiml_embeddings import MODELS, EmbeddingsClient, Role
 
-from .fake_api import FakeAPI, marker
+from ..fake_api import FakeAPI, marker, texts_in
 
 Make = Callable[..., EmbeddingsClient]
 
@@ -56,15 +56,15 @@ def test_any_sizes_return_every_input_once_in_order(sizes: list[int], batch_size
     )
     out = client.embed(texts)
     assert [v[0] for v in out] == [marker(t) for t in texts]
-    sent = [t for body in api.requests for t in api.texts(body)]
+    sent = [t for body in api.requests for t in texts_in(body)]
     assert sorted(sent) == sorted(texts)
-    assert all(len(api.texts(body)) <= min(batch_size, 10) for body in api.requests)
+    assert all(len(texts_in(body)) <= min(batch_size, 10) for body in api.requests)
 
 
 def test_a_2000_text_job_is_spread_over_the_concurrency(api: FakeAPI, make: Make) -> None:
     make(dimensions=8, max_concurrency=8).embed(texts_of(2000))
     assert len(api.requests) == 8
-    assert {len(api.texts(b)) for b in api.requests} == {250}
+    assert {len(texts_in(b)) for b in api.requests} == {250}
 
 
 def test_token_budget_splits_long_texts(api: FakeAPI, make: Make) -> None:
@@ -73,7 +73,7 @@ def test_token_budget_splits_long_texts(api: FakeAPI, make: Make) -> None:
     make(dimensions=8, max_concurrency=1).embed(texts)
     budget = MODELS["text-embedding-3-small"].max_tokens
     for body in api.requests:
-        assert sum(len(t.encode()) // 3 + 1 for t in api.texts(body)) <= budget
+        assert sum(len(t.encode()) // 3 + 1 for t in texts_in(body)) <= budget
     assert len(api.requests) > 1
 
 
@@ -130,14 +130,14 @@ def test_settings_reach_the_request(api: FakeAPI, make: Make) -> None:
     client = make(dimensions=256, default_headers={"X-Trace": "t-1"}, timeout=12.5)
     client.embed(["a"])
     assert api.requests[0]["dimensions"] == 256
-    assert api.headers_seen[0]["x-trace"] == "t-1"
-    assert api.timeouts_seen[0]["read"] == 12.5
+    assert api.requests[0].headers["x-trace"] == "t-1"
+    assert api.requests[0].timeout["read"] == 12.5
 
 
 def test_batch_size_caps_inputs_per_request(api: FakeAPI, make: Make) -> None:
     make(dimensions=8, batch_size=5, max_concurrency=2).embed(texts_of(23))
-    assert [len(api.texts(b)) for b in api.requests] and max(len(api.texts(b)) for b in api.requests) == 5
-    assert sum(len(api.texts(b)) for b in api.requests) == 23
+    assert [len(texts_in(b)) for b in api.requests] and max(len(texts_in(b)) for b in api.requests) == 5
+    assert sum(len(texts_in(b)) for b in api.requests) == 23
 
 
 def test_sync_concurrency_is_bounded_across_caller_threads(api: FakeAPI, make: Make) -> None:
@@ -167,14 +167,14 @@ def test_empty_inputs_zeros_policy_keeps_length_and_skips_the_request(api: FakeA
     assert len(out) == 4
     assert out[1] == [0.0] * 8 and out[2] == [0.0] * 8
     assert out[0][0] == marker("a") and out[3][0] == marker("b")
-    assert api.texts(api.requests[0]) == ["a", "b"]
+    assert texts_in(api.requests[0]) == ["a", "b"]
 
 
 def test_truncate_clips_long_inputs_to_the_context(api: FakeAPI, make: Make) -> None:
     client = make("BAAI/bge-base-en-v1.5", truncate=True)
     out = client.embed(["short", "long " * 2000])
     assert len(out) == 2
-    sent = api.texts(api.requests[0])
+    sent = texts_in(api.requests[0])
     assert sent[0] == "short"
     assert len(sent[1].encode()) // 3 + 1 <= 512 and sent[1] != "long " * 2000
 
@@ -184,7 +184,7 @@ def test_inworld_end_to_end(api: FakeAPI, make: Make) -> None:
     out = client.embed(["hola", "hello"])
     assert [v[0] for v in out] == [marker("hola"), marker("hello")] and len(out[0]) == 768
     assert api.requests[0]["model"]["serviceProvider"] == "SERVICE_PROVIDER_INWORLD"
-    assert api.headers_seen[0]["authorization"] == "Basic a2V5OnNlY3JldA=="
+    assert api.requests[0].headers["authorization"] == "Basic a2V5OnNlY3JldA=="
 
 
 def test_unknown_model_is_sent_as_is_and_learns_its_dimension(
@@ -207,6 +207,6 @@ def test_client_pickles_and_works_after(api: FakeAPI, make: Make) -> None:
 
 def test_no_answer_is_huge_at_full_dimension(api: FakeAPI, make: Make) -> None:
     make(max_concurrency=8).embed(texts_of(2000))  # 1536 values a vector
-    per_request = [len(api.texts(b)) for b in api.requests]
+    per_request = [len(texts_in(b)) for b in api.requests]
     assert max(per_request) * 1536 <= 400_000
     assert len(api.requests) % 8 == 0  # whole waves: no round trip with idle slots

@@ -22,8 +22,8 @@ import pytest
 from aiml_embeddings import AIMLEmbeddingsError, EmbeddingsClient, ServerError, errors
 from aiml_embeddings.flow.batch import Send
 
+from ..fake_api import FakeAPI, status
 from .conftest import SECRET
-from .fake_api import FakeAPI, status
 
 Make = Callable[..., EmbeddingsClient]
 INWORLD = "sentence-transformers/paraphrase-multilingual-mpnet-base-v2"
@@ -140,7 +140,7 @@ def test_an_error_body_echoing_the_authorization_header_shows_no_key(
     api.faults.append(_echo)
     with pytest.raises(AIMLEmbeddingsError) as info:
         make(dimensions=8).embed(["a", "b"])
-    assert api.headers_seen[0]["authorization"] == f"Bearer {SECRET}"  # the echo did carry it
+    assert api.requests[0].headers["authorization"] == f"Bearer {SECRET}"  # the echo did carry it
     assert "invalid credentials" in (info.value.provider_message or "")
     assert SECRET not in _everything_shown(info.value, caplog)
 
@@ -166,7 +166,7 @@ def test_an_inworld_echo_of_the_basic_credential_or_its_pair_shows_neither(api: 
     api.faults.append(echo)
     with pytest.raises(AIMLEmbeddingsError) as info:
         make(INWORLD, api_key=PAIR).embed(["a"])
-    assert api.headers_seen[0]["authorization"] == f"Basic {ENCODED}"
+    assert api.requests[0].headers["authorization"] == f"Basic {ENCODED}"
     shown = _everything_shown(info.value)
     assert SECRET not in shown
     assert ENCODED not in shown

@@ -23,8 +23,8 @@ from aiml_embeddings import (
     ServerError,
 )
 
+from ..fake_api import FakeAPI, drop, marker, status, times
 from .conftest import Sleeps
-from .fake_api import FakeAPI, drop, marker, status, times
 
 Make = Callable[..., EmbeddingsClient]
 TEXTS = [f"input {i}" for i in range(40)]

@@ -17,8 +17,8 @@ import pytest
 
 from aiml_embeddings import EmbeddingsClient
 
+from ..fake_api import FakeAPI, marker
 from .conftest import SECRET
-from .fake_api import FakeAPI, marker
 from .loopback import serve
 
 pytestmark = [

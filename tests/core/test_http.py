@@ -21,8 +21,8 @@ import pytest
 
 from aiml_embeddings import APITimeoutError, EmbeddingsClient, MalformedResponseError, ServerError
 
+from ..fake_api import FakeAPI, marker, marker_vector
 from .conftest import SECRET
-from .fake_api import FakeAPI, marker, vector
 from .loopback import serve
 
 Make = Callable[..., EmbeddingsClient]
@@ -33,7 +33,7 @@ TRICKLE_GAP = 0.02
 
 
 def _answer(texts: list[str], dim: int = 8, **dumps: Any) -> bytes:
-    data = [{"object": "embedding", "index": i, "embedding": vector(t, dim)} for i, t in enumerate(texts)]
+    data = [{"object": "embedding", "index": i, "embedding": marker_vector(t, dim)} for i, t in enumerate(texts)]
     return json.dumps({"object": "list", "data": data}, **dumps).encode()
 
 
@@ -98,11 +98,11 @@ def test_timeout_bounds_a_trickle_over_a_real_socket(mode: str) -> None:
 
 
 def test_none_means_no_timeout_even_with_a_client_that_has_one(api: FakeAPI) -> None:
-    injected = httpx.Client(transport=httpx.MockTransport(api._sync_handler), timeout=3.0)
+    injected = httpx.Client(transport=httpx.MockTransport(api.handle), timeout=3.0)
     EmbeddingsClient(api_key=SECRET, dimensions=8, timeout=None, http_client=injected).embed(["a"])
     EmbeddingsClient(api_key=SECRET, dimensions=8, http_client=injected).embed(["a"])
-    assert api.timeouts_seen[0] == {"connect": None, "read": None, "write": None, "pool": None}
-    assert api.timeouts_seen[1]["read"] == 60.0  # not given: the package's default, not the injected client's
+    assert api.requests[0].timeout == {"connect": None, "read": None, "write": None, "pool": None}
+    assert api.requests[1].timeout["read"] == 60.0  # not given: the package's default, not the injected client's
 
 
 def test_a_padded_answer_stops_at_the_cap_without_reading_it_all(api: FakeAPI, make: Make) -> None:

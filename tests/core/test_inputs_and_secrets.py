@@ -20,8 +20,8 @@ from aiml_embeddings import (
     Role,
 )
 
+from ..fake_api import FakeAPI, status
 from .conftest import SECRET
-from .fake_api import FakeAPI, status
 
 Make = Callable[..., EmbeddingsClient]
 
@@ -110,14 +110,14 @@ def test_key_from_the_environment_is_read_at_request_time(monkeypatch: pytest.Mo
     client = EmbeddingsClient(dimensions=8, http_client=api.sync())
     monkeypatch.setenv("AIMLAPI_API_KEY", "env-key-1")
     client.embed(["a"])
-    assert api.headers_seen[0]["authorization"] == "Bearer env-key-1"
+    assert api.requests[0].headers["authorization"] == "Bearer env-key-1"
 
 
 def test_inworld_key_and_secret_pair_is_encoded(monkeypatch: pytest.MonkeyPatch, api: FakeAPI) -> None:
     monkeypatch.setenv("INWORLD_API_KEY", "my-key")
     monkeypatch.setenv("INWORLD_API_SECRET", "my-secret")
     EmbeddingsClient("sentence-transformers/paraphrase-multilingual-mpnet-base-v2", http_client=api.sync()).embed(["a"])
-    assert api.headers_seen[0]["authorization"] == "Basic bXkta2V5Om15LXNlY3JldA=="
+    assert api.requests[0].headers["authorization"] == "Basic bXkta2V5Om15LXNlY3JldA=="
 
 
 def test_the_key_is_in_no_repr_error_or_log(api: FakeAPI, make: Make, caplog: pytest.LogCaptureFixture) -> None:
@@ -129,7 +129,7 @@ def test_the_key_is_in_no_repr_error_or_log(api: FakeAPI, make: Make, caplog: py
     api.faults.clear()
     client.embed(["fine"])
     exposed = [repr(client), str(client), str(info.value), repr(info.value), caplog.text, repr(vars(info.value))]
-    assert api.headers_seen[0]["authorization"] == f"Bearer {SECRET}"  # it was sent...
+    assert api.requests[0].headers["authorization"] == f"Bearer {SECRET}"  # it was sent...
     assert caplog.records  # ...something was logged...
     for text in exposed:  # ...and shown nowhere
         assert SECRET not in text
@@ -144,7 +144,7 @@ def test_pickle_leaves_the_key_behind_and_the_copy_reads_the_environment(
     clone._injected_http = clone._http = api.sync()
     monkeypatch.setenv("AIMLAPI_API_KEY", "key-from-env")
     clone.embed(["a"])
-    assert api.headers_seen[-1]["authorization"] == "Bearer key-from-env"
+    assert api.requests[-1].headers["authorization"] == "Bearer key-from-env"
 
 
 def test_httpx_client_errors_do_not_leak_headers(api: FakeAPI, make: Make) -> None:

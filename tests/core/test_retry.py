@@ -10,8 +10,8 @@ import pytest
 from aiml_embeddings import EmbeddingsClient, RateLimitError
 from aiml_embeddings.flow.retry import RetryPolicy, is_retryable, looks_too_large, retry_after
 
+from ..fake_api import FakeAPI, status, times
 from .conftest import Sleeps
-from .fake_api import FakeAPI, status, times
 
 Make = Callable[..., EmbeddingsClient]
 

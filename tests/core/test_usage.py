@@ -14,7 +14,7 @@ import pytest
 from aiml_embeddings import INWORLD_MODEL, EmbeddingsClient, Usage
 from aiml_embeddings.wire import AIMLAPICodec, InworldCodec
 
-from .fake_api import FakeAPI, status, times
+from ..fake_api import FakeAPI, status, texts_in, times
 
 Make = Callable[..., EmbeddingsClient]
 
@@ -26,7 +26,6 @@ class Billing:
         self.billed: list[tuple[int, int, float]] = []
         self._lock = threading.Lock()
         self._respond = api.respond
-        self._texts = api.texts
         api.respond = self.bill  # type: ignore[method-assign]  # the handlers look it up on the instance
 
     def bill(self, request: httpx.Request) -> httpx.Response:
@@ -34,7 +33,7 @@ class Billing:
         if answer.status_code != 200:
             return answer
         payload = answer.json()
-        texts = self._texts(json.loads(request.content))
+        texts = texts_in(json.loads(request.content))
         prompt = sum(len(t) for t in texts)
         with self._lock:
             total, credits = prompt + len(self.billed), 0.5 * len(texts)
@@ -66,7 +65,7 @@ def test_one_hundred_texts_of_which_twenty_repeat(api: FakeAPI, make: Make) -> N
     texts = [f"text {i}" for i in range(80)] + [f"text {i}" for i in range(0, 80, 4)]
     client = make()
     vectors = client.embed(texts)
-    sent = [t for body in api.requests for t in api.texts(body)]
+    sent = [t for body in api.requests for t in texts_in(body)]
     assert len(sent) == 80 and set(sent) == set(texts)
     assert client.usage == billing.expected(requests=len(api.requests), inputs=80, deduplicated=20)
     assert vectors[80:] == vectors[0:80:4]
@@ -174,7 +173,7 @@ async def test_the_readme_usage_example_prints_what_it_shows(
 
 def test_a_split_batch_counts_its_texts_once_and_every_request(api: FakeAPI, make: Make) -> None:
     def too_large(request: httpx.Request, body: dict[str, Any]) -> httpx.Response | None:
-        if len(api.texts(body)) > 2:
+        if len(texts_in(body)) > 2:
             return httpx.Response(413, json={"message": "Too many inputs in one request", "statusCode": "413"})
         return None
 

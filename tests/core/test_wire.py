@@ -18,7 +18,7 @@ from aiml_embeddings.errors import MalformedResponseError
 from aiml_embeddings.wire import AIMLAPICodec, Answer, InworldCodec
 from aiml_embeddings.wire.base import _all_finite_float32
 
-from .fake_api import FakeAPI, marker, times
+from ..fake_api import FakeAPI, marker, times
 
 Make = Callable[..., EmbeddingsClient]
 

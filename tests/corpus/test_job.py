@@ -18,7 +18,7 @@ from aiml_embeddings.corpus.write_jsonl import JsonlWriter
 from aiml_embeddings.corpus.write_npy import NpyWriter
 from aiml_embeddings.corpus.write_parquet import ParquetWriter
 from aiml_embeddings.errors import AuthenticationError, InputTooLongError
-from tests.core.fake_api import FakeAPI, marker, status
+from tests.fake_api import FakeAPI, marker, status
 
 N = 1000
 CHUNK = 64

@@ -16,7 +16,7 @@ sys.modules["pyarrow"] = None
 import aiml_embeddings
 from aiml_embeddings.corpus.job import JobOptions, run_job
 from aiml_embeddings.corpus.source import open_source
-from tests.core.fake_api import FakeAPI
+from tests.fake_api import FakeAPI
 
 api = FakeAPI()
 client = aiml_embeddings.EmbeddingsClient("text-embedding-3-small", api_key="k", dimensions=8, http_client=api.sync())

@@ -16,19 +16,27 @@ OFFLINE_UNSET = ("AIMLAPI_API_KEY", "INWORLD_API_KEY", "INWORLD_API_SECRET", "AI
 
 
 def text_outputs(notebook: Any) -> list[list[str]]:
-    """Per code cell, its text outputs: streams and text renderings (images differ across matplotlib builds)."""
+    """Per code cell, its text outputs: streams and text renderings (images differ across matplotlib builds).
+
+    Consecutive writes to one stream are joined: how a kernel splits a stream into messages depends on
+    timing, not on what the cell printed.
+    """
     cells = []
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
-        texts = []
+        texts: list[str] = []
+        previous = None
         for output in cell.get("outputs", []):
-            if output.output_type == "stream":
+            if output.output_type == "stream" and previous == output.name:
+                texts[-1] += output.text
+            elif output.output_type == "stream":
                 texts.append(output.text)
             elif output.output_type in ("execute_result", "display_data"):
                 texts += [output.data[kind] for kind in TEXT_KINDS if kind in output.data]
             elif output.output_type == "error":
                 texts.append(f"{output.ename}: {output.evalue}")
+            previous = output.name if output.output_type == "stream" else None
         cells.append(texts)
     return cells
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from langchain_tests.base import BaseStandardTests
 
-from .fake_api import FakeAPI
+from ..fake_api import FakeAPI
 
 OFFLINE_STANDARD_TESTS = frozenset(name for name in dir(BaseStandardTests) if name.startswith("test_"))
 """The standard tests that check the test class itself and make no request."""
@@ -15,7 +15,7 @@ OFFLINE_STANDARD_TESTS = frozenset(name for name in dir(BaseStandardTests) if na
 
 @pytest.fixture
 def fake_api() -> Iterator[FakeAPI]:
-    yield FakeAPI()
+    yield FakeAPI(shuffle=True)  # every answer out of index order, so the client must sort
 
 
 @pytest.fixture

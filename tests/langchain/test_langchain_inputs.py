@@ -10,11 +10,11 @@ from pydantic import ValidationError
 from aiml_embeddings import ConfigurationError, EmptyInputError, InputTypeError, MissingAPIKeyError
 from langchain_aiml_embeddings import AIMLEmbeddings
 
-from .fake_api import FakeAPI
+from ..fake_api import FakeAPI
 
 
 def make(fake_api: FakeAPI, **settings: Any) -> AIMLEmbeddings:
-    return AIMLEmbeddings(http_client=fake_api.client(), http_async_client=fake_api.async_client(), **settings)
+    return AIMLEmbeddings(http_client=fake_api.sync(), http_async_client=fake_api.async_(), **settings)
 
 
 @pytest.mark.usefixtures("keys")
@@ -49,7 +49,7 @@ def test_blank_text(fake_api: FakeAPI) -> None:
     assert fake_api.requests == []
     vectors = make(fake_api, empty_inputs="zeros", dimensions=8).embed_documents(["text", "  "])
     assert vectors[1] == [0.0] * 8 and any(vectors[0])
-    assert fake_api.inputs() == [["text"]]
+    assert fake_api.texts() == [["text"]]
 
 
 def test_unknown_setting() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from langchain_aiml_embeddings import AIMLEmbeddings, _progress
 
-from .fake_api import FakeAPI
+from ..fake_api import FakeAPI
 
 pytestmark = pytest.mark.usefixtures("keys")
 
@@ -38,7 +38,7 @@ def bars(monkeypatch: pytest.MonkeyPatch) -> list[RecordingBar]:
 
 
 def make(fake_api: FakeAPI, **settings: Any) -> AIMLEmbeddings:
-    return AIMLEmbeddings(http_client=fake_api.client(), http_async_client=fake_api.async_client(), **settings)
+    return AIMLEmbeddings(http_client=fake_api.sync(), http_async_client=fake_api.async_(), **settings)
 
 
 def test_bar_advances_per_batch(fake_api: FakeAPI, bars: list[RecordingBar]) -> None:

@@ -13,14 +13,14 @@ from pydantic import ValidationError
 from aiml_embeddings import AuthenticationError
 from langchain_aiml_embeddings import AIMLEmbeddings
 
-from .fake_api import FakeAPI
+from ..fake_api import FakeAPI, status
 
 KEY = "test-secret-key-do-not-show"
 
 
 @pytest.fixture
 def emb(fake_api: FakeAPI) -> AIMLEmbeddings:
-    return AIMLEmbeddings(api_key=KEY, http_client=fake_api.client(), http_async_client=fake_api.async_client())
+    return AIMLEmbeddings(api_key=KEY, http_client=fake_api.sync(), http_async_client=fake_api.async_())
 
 
 def test_repr_and_str(emb: AIMLEmbeddings) -> None:
@@ -42,8 +42,7 @@ def test_the_key_is_still_usable(emb: AIMLEmbeddings, fake_api: FakeAPI) -> None
 
 
 def test_errors_and_logs(emb: AIMLEmbeddings, fake_api: FakeAPI, caplog: pytest.LogCaptureFixture) -> None:
-    fake_api.status = 401
-    fake_api.error_body = {"message": "Invalid API key", "statusCode": 401, "requestId": "req-1"}
+    fake_api.faults.append(status(401, body={"message": "Invalid API key", "statusCode": 401, "requestId": "req-1"}))
     caplog.set_level(logging.DEBUG)
     with pytest.raises(AuthenticationError) as info:
         emb.embed_documents(["a", "b"])
@@ -92,7 +91,7 @@ def test_pickle_round_trip(emb: AIMLEmbeddings, fake_api: FakeAPI, monkeypatch: 
     # with the key of the environment it lands in, as a worker process would.
     monkeypatch.setenv("AIMLAPI_API_KEY", "key-of-the-worker")
     other = FakeAPI()
-    copy.http_client = other.client()
+    copy.http_client = other.sync()
     assert len(copy.embed_query("q")) == 16
     assert other.requests[0].headers["authorization"] == "Bearer key-of-the-worker"
 

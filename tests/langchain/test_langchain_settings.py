@@ -10,20 +10,20 @@ import pytest
 from aiml_embeddings import MODELS, Role
 from langchain_aiml_embeddings import AIMLEmbeddings
 
-from .fake_api import FakeAPI
+from ..fake_api import FakeAPI, status
 
 pytestmark = pytest.mark.usefixtures("keys")
 
 
 def make(fake_api: FakeAPI, **settings: Any) -> AIMLEmbeddings:
-    return AIMLEmbeddings(http_client=fake_api.client(), http_async_client=fake_api.async_client(), **settings)
+    return AIMLEmbeddings(http_client=fake_api.sync(), http_async_client=fake_api.async_(), **settings)
 
 
 def test_documents_come_back_in_input_order(fake_api: FakeAPI) -> None:
     texts = ["alpha", "beta", "gamma", "delta"]
     emb = make(fake_api, batch_size=3)
     vectors = emb.embed_documents(texts)
-    # The fake answers each batch in reverse order; one vector per text, in the caller's order.
+    # The fake answers each batch out of index order; one vector per text, in the caller's order.
     single = [make(FakeAPI()).embed_query(t) for t in texts]
     assert vectors == single
     assert len(vectors[0]) == MODELS["text-embedding-3-small"].dimension
@@ -32,38 +32,38 @@ def test_documents_come_back_in_input_order(fake_api: FakeAPI) -> None:
 def test_model_and_url(fake_api: FakeAPI) -> None:
     make(fake_api, model="BAAI/bge-base-en-v1.5").embed_documents(["a text"])
     (request,) = fake_api.requests
-    assert str(request.url) == "https://api.aimlapi.com/v1/embeddings"
-    assert fake_api.bodies()[0]["model"] == "BAAI/bge-base-en-v1.5"
+    assert request.url == "https://api.aimlapi.com/v1/embeddings"
+    assert fake_api.requests[0]["model"] == "BAAI/bge-base-en-v1.5"
 
 
 def test_base_url(fake_api: FakeAPI) -> None:
     make(fake_api, base_url="https://proxy.example/v1/").embed_query("q")
-    assert str(fake_api.requests[0].url) == "https://proxy.example/v1/embeddings"
+    assert fake_api.requests[0].url == "https://proxy.example/v1/embeddings"
 
 
 def test_base_url_from_environment(fake_api: FakeAPI, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIMLAPI_BASE_URL", "https://gateway.example/v1")
     make(fake_api).embed_query("q")
-    assert str(fake_api.requests[0].url) == "https://gateway.example/v1/embeddings"
+    assert fake_api.requests[0].url == "https://gateway.example/v1/embeddings"
 
 
 def test_dimensions(fake_api: FakeAPI) -> None:
     emb = make(fake_api, dimensions=64)
     vectors = emb.embed_documents(["one", "two"])
-    assert {b["dimensions"] for b in fake_api.bodies()} == {64}
+    assert {b["dimensions"] for b in fake_api.requests} == {64}
     assert [len(v) for v in vectors] == [64, 64]
 
 
 def test_dimensions_absent_unless_set(fake_api: FakeAPI) -> None:
     make(fake_api).embed_query("q")
-    assert "dimensions" not in fake_api.bodies()[0]
+    assert "dimensions" not in fake_api.requests[0]
 
 
 def test_default_roles_google(fake_api: FakeAPI) -> None:
     emb = make(fake_api, model="text-multilingual-embedding-002")
     emb.embed_documents(["a document"])
     emb.embed_query("a query")
-    assert [b["task_type"] for b in fake_api.bodies()] == ["RETRIEVAL_DOCUMENT", "RETRIEVAL_QUERY"]
+    assert [b["task_type"] for b in fake_api.requests] == ["RETRIEVAL_DOCUMENT", "RETRIEVAL_QUERY"]
 
 
 def test_default_roles_bge_prefix_on_queries_only(fake_api: FakeAPI) -> None:
@@ -72,14 +72,14 @@ def test_default_roles_bge_prefix_on_queries_only(fake_api: FakeAPI) -> None:
     emb.embed_query("a query")
     prefix = MODELS["BAAI/bge-base-en-v1.5"].query_prefix
     assert prefix
-    assert fake_api.inputs() == [["a document"], [prefix + "a query"]]
+    assert fake_api.texts() == [["a document"], [prefix + "a query"]]
 
 
 def test_default_roles_voyage_documents_only(fake_api: FakeAPI) -> None:
     emb = make(fake_api, model="voyage-2")
     emb.embed_documents(["a document"])
     emb.embed_query("a query")
-    doc, query = fake_api.bodies()
+    doc, query = fake_api.requests
     assert doc["input_type"] == "document"
     assert "input_type" not in query
 
@@ -92,7 +92,7 @@ def test_role_override(fake_api: FakeAPI) -> None:
     )
     emb.embed_documents(["a document"])
     emb.embed_query("a query")
-    doc, query = fake_api.bodies()
+    doc, query = fake_api.requests
     assert query["task_type"] == "QUESTION_ANSWERING"
     assert doc["input"] == "doc: a document"
     assert "task_type" not in doc  # the override replaces the default role, it does not merge
@@ -118,22 +118,21 @@ def test_key_and_auth_header(fake_api: FakeAPI) -> None:
 
 def test_timeout(fake_api: FakeAPI) -> None:
     make(fake_api, timeout=7.5).embed_query("q")
-    assert fake_api.requests[0].extensions["timeout"] == {"connect": 7.5, "read": 7.5, "write": 7.5, "pool": 7.5}
+    assert fake_api.requests[0].timeout == {"connect": 7.5, "read": 7.5, "write": 7.5, "pool": 7.5}
 
 
 async def test_timeout_async(fake_api: FakeAPI) -> None:
     await make(fake_api, timeout=3.0).aembed_query("q")
-    assert fake_api.requests[0].extensions["timeout"]["read"] == 3.0
+    assert fake_api.requests[0].timeout["read"] == 3.0
 
 
 def test_batch_size(fake_api: FakeAPI) -> None:
     make(fake_api, batch_size=2, max_concurrency=1).embed_documents(["a", "b", "c", "d", "e"])
-    assert sorted(len(i) for i in fake_api.inputs()) == [1, 2, 2]
+    assert sorted(len(i) for i in fake_api.texts()) == [1, 2, 2]
 
 
 def test_max_retries(fake_api: FakeAPI) -> None:
-    fake_api.status = 500
-    fake_api.error_body = {"message": "boom", "statusCode": 500}
+    fake_api.faults.append(status(500, body={"message": "boom", "statusCode": 500}))
     emb = make(fake_api, max_retries=2)
     emb.client._sleep = lambda seconds: None  # no test waits on backoff
     with pytest.raises(Exception, match="boom"):
@@ -161,7 +160,7 @@ async def test_async_is_truly_async(fake_api: FakeAPI) -> None:
     docs = await emb.aembed_documents(["a", "b", "c"])
     query = await emb.aembed_query("q")
     assert len(docs) == 3 and len(query) == MODELS["text-embedding-3-small"].dimension
-    assert fake_api.threads == {threading.get_ident()}
+    assert {request.thread for request in fake_api.requests} == {threading.get_ident()}
 
 
 def test_inworld_model(fake_api: FakeAPI) -> None:
@@ -170,7 +169,7 @@ def test_inworld_model(fake_api: FakeAPI) -> None:
     assert emb.api_key is not None and emb.api_key.get_secret_value() == "test-inworld-key"
     vectors = emb.embed_documents(["hallo", "welt"])
     (request,) = fake_api.requests
-    assert str(request.url) == "https://api.inworld.ai/ml/v1alpha/embedding:embed"
+    assert request.url == "https://api.inworld.ai/ml/v1alpha/embedding:embed"
     assert request.headers["authorization"] == "Basic test-inworld-key"
     assert [len(v) for v in vectors] == [MODELS[model].dimension] * 2
 
@@ -205,7 +204,7 @@ def test_model_copy_with_update_rebuilds(fake_api: FakeAPI) -> None:
 
 
 def test_model_validate_builds_the_client_on_first_use(fake_api: FakeAPI) -> None:
-    emb = AIMLEmbeddings.model_validate({"model": "voyage-2", "http_client": fake_api.client()})
+    emb = AIMLEmbeddings.model_validate({"model": "voyage-2", "http_client": fake_api.sync()})
     assert len(emb.embed_query("q")) == MODELS["voyage-2"].dimension
 
 

@@ -14,20 +14,20 @@ from aiml_embeddings import Usage
 from langchain_aiml_embeddings import AIMLEmbeddings
 from tests.python_subprocess import SOCKET_SCRIPT, run_python, socket_warnings
 
-from .fake_api import FakeAPI
+from ..fake_api import FakeAPI
 
 pytestmark = pytest.mark.usefixtures("keys")
 
 
 def make(fake_api: FakeAPI, **settings: Any) -> AIMLEmbeddings:
-    return AIMLEmbeddings(http_client=fake_api.client(), http_async_client=fake_api.async_client(), **settings)
+    return AIMLEmbeddings(http_client=fake_api.sync(), http_async_client=fake_api.async_(), **settings)
 
 
 def test_chunk_size_is_batch_size(fake_api: FakeAPI) -> None:
     emb = make(fake_api, chunk_size=2, max_concurrency=1)
     assert emb.batch_size == 2
     emb.embed_documents(["a", "b", "c", "d", "e"])
-    assert sorted(len(i) for i in fake_api.inputs()) == [1, 2, 2]
+    assert sorted(len(i) for i in fake_api.texts()) == [1, 2, 2]
 
 
 def test_chunk_size_and_batch_size_together_are_refused() -> None:
@@ -40,13 +40,13 @@ async def test_usage_counts_every_call(fake_api: FakeAPI) -> None:
     emb.embed_documents(["a", "b", "a"])
     emb.embed_query("q")
     await emb.aembed_documents(["c"])
-    assert emb.usage == Usage(requests=3, inputs=4, deduplicated=1)  # the fake reports no tokens
+    assert emb.usage == Usage(requests=3, inputs=4, deduplicated=1, prompt_tokens=3)  # a token a request, the fake says
     assert emb.usage == emb.client.usage
 
 
 def test_dedupe_false_sends_the_repeats(fake_api: FakeAPI) -> None:
     make(fake_api, dedupe=False).embed_documents(["a", "a"])
-    assert fake_api.inputs() == [["a", "a"]]
+    assert fake_api.texts() == [["a", "a"]]
 
 
 def test_cache_namespace_follows_model_dimensions_and_roles(fake_api: FakeAPI) -> None:

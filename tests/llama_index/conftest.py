@@ -8,7 +8,7 @@ from llama_index.core import Settings
 
 from llama_index_aiml_embeddings import AIMLEmbedding
 
-from .fake import FakeAPI
+from ..fake_api import FakeAPI
 
 SECRET = "sk-llamaindex-DISTINCTIVE-7f3a9c"
 """A fake key distinctive enough that finding it anywhere means it leaked."""
@@ -16,7 +16,7 @@ SECRET = "sk-llamaindex-DISTINCTIVE-7f3a9c"
 
 @pytest.fixture
 def api() -> FakeAPI:
-    return FakeAPI()
+    return FakeAPI(vectors="words")  # this folder's tests check vectors against word_vector
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def make(api: FakeAPI) -> Callable[..., AIMLEmbedding]:
     def build(model_name: str = "text-embedding-3-small", **settings: Any) -> AIMLEmbedding:
         settings.setdefault("api_key", SECRET)
         return AIMLEmbedding(
-            model_name=model_name, http_client=api.client(), http_async_client=api.async_client(), **settings
+            model_name=model_name, http_client=api.sync(), http_async_client=api.async_(), **settings
         )
 
     return build

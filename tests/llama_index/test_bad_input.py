@@ -11,7 +11,7 @@ import pytest
 from aiml_embeddings import ConfigurationError, EmptyInputError, InputTypeError, MissingAPIKeyError
 from llama_index_aiml_embeddings import AIMLEmbedding
 
-from .fake import FakeAPI
+from ..fake_api import FakeAPI
 
 Make = Callable[..., AIMLEmbedding]
 
@@ -108,7 +108,7 @@ def test_a_missing_key_is_an_error_at_the_first_request_naming_the_variable(
     api: FakeAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("AIMLAPI_API_KEY", raising=False)
-    embed = AIMLEmbedding(http_client=api.client())  # construction needs no key
+    embed = AIMLEmbedding(http_client=api.sync())  # construction needs no key
     with pytest.raises(MissingAPIKeyError, match="AIMLAPI_API_KEY"):
         embed.get_text_embedding("hello")
     assert api.requests == []
@@ -118,7 +118,7 @@ def test_a_missing_inworld_key_names_the_inworld_variable(api: FakeAPI, monkeypa
     monkeypatch.delenv("INWORLD_API_KEY", raising=False)
     monkeypatch.setenv("AIMLAPI_API_KEY", "test-aimlapi-key")
     embed = AIMLEmbedding(
-        model_name="sentence-transformers/paraphrase-multilingual-mpnet-base-v2", http_client=api.client()
+        model_name="sentence-transformers/paraphrase-multilingual-mpnet-base-v2", http_client=api.sync()
     )
     with pytest.raises(MissingAPIKeyError, match="INWORLD_API_KEY"):
         embed.get_query_embedding("hola")

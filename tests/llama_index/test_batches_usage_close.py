@@ -25,7 +25,7 @@ from langchain_aiml_embeddings import AIMLEmbeddings
 from llama_index_aiml_embeddings import AIMLEmbedding, EmbeddingUsageEvent
 from tests.python_subprocess import SOCKET_SCRIPT, run_python, socket_warnings
 
-from .fake import FakeAPI, word_vector
+from ..fake_api import FakeAPI, word_vector
 
 Make = Callable[..., AIMLEmbedding]
 TEXTS = [f"text number {i}" for i in range(7)]
@@ -65,9 +65,9 @@ class Limiter(BaseRateLimiter):
 
 
 def test_every_chunk_goes_to_the_client_at_once(make: Make, api: FakeAPI) -> None:
-    api.delay = 0.05
+    api.hold = 0.05
     vectors = make(embed_batch_size=2, max_concurrency=4).get_text_embedding_batch(TEXTS)
-    assert api.peak > 1, "LlamaIndex's own loop sends one chunk at a time"
+    assert api.max_in_flight > 1, "LlamaIndex's own loop sends one chunk at a time"
     assert vectors == [word_vector(t, 1536) for t in TEXTS]
 
 
@@ -148,10 +148,10 @@ def test_usage_and_its_event_carry_the_servers_numbers(api: FakeAPI, events: _Ev
 
 
 def test_api_base_is_base_url(api: FakeAPI) -> None:
-    embed = AIMLEmbedding(api_key="test-key", api_base="https://proxy.example/v1", http_client=api.client())
+    embed = AIMLEmbedding(api_key="test-key", api_base="https://proxy.example/v1", http_client=api.sync())
     assert embed.base_url == "https://proxy.example/v1"
     embed.get_text_embedding("hello")
-    assert api.urls == ["https://proxy.example/v1/embeddings"]
+    assert [r.url for r in api.requests] == ["https://proxy.example/v1/embeddings"]
     with pytest.raises(ValueError, match="not both"):
         AIMLEmbedding(api_base="https://a.example", base_url="https://b.example")
 
@@ -236,7 +236,7 @@ def test_the_usage_event_serializes() -> None:
 
 
 async def test_the_async_batch_keeps_events_cache_and_permits_too(make: Make, api: FakeAPI, events: _Events) -> None:
-    api.delay = 0.02
+    api.hold = 0.02
     limiter, cache, debug = Limiter(), SimpleKVStore(), LlamaDebugHandler()
     await cache.aput(key=TEXTS[0], val={"k": [0.25] * 1536}, collection="embeddings")
     embed = make(
@@ -245,7 +245,7 @@ async def test_the_async_batch_keeps_events_cache_and_permits_too(make: Make, ap
     )  # fmt: skip
     vectors = await embed.aget_text_embedding_batch(TEXTS)
     assert vectors[0] == [0.25] * 1536 and vectors[1:] == [word_vector(t, 1536) for t in TEXTS[1:]]
-    assert TEXTS[0] not in [t for batch in api.texts() for t in batch] and api.peak > 1
+    assert TEXTS[0] not in [t for batch in api.texts() for t in batch] and api.max_in_flight > 1
     assert limiter.permits == 3
     assert [e.chunks for e in events.named("EmbeddingEndEvent")] == [TEXTS[0:3], TEXTS[3:6], TEXTS[6:7]]
     assert [end.payload[EventPayload.EMBEDDINGS] for _, end in debug.get_event_pairs(CBEventType.EMBEDDING)] == [

@@ -8,7 +8,7 @@ from llama_index.core.ingestion import IngestionCache, IngestionPipeline
 
 from llama_index_aiml_embeddings import AIMLEmbedding
 
-from .fake import FakeAPI
+from ..fake_api import FakeAPI
 
 
 def test_spawned_workers_rebuild_the_model_and_hit_the_parents_cache(
@@ -17,7 +17,7 @@ def test_spawned_workers_rebuild_the_model_and_hit_the_parents_cache(
     # A worker that missed the cache would connect here: refused at once, never off the machine.
     monkeypatch.setenv("AIMLAPI_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("AIMLAPI_API_KEY", "test-aimlapi-key")
-    embed = AIMLEmbedding(max_retries=0, http_client=api.client(), dimensions=32)
+    embed = AIMLEmbedding(max_retries=0, http_client=api.sync(), dimensions=32)
     docs = [Document(text=t, id_=f"d{i}") for i, t in enumerate(["red apples", "green pears", "blue sky", "grey sea"])]
     pipeline = IngestionPipeline(transformations=[embed], cache=IngestionCache())
 

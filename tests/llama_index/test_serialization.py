@@ -18,8 +18,8 @@ from pydantic import Field
 from aiml_embeddings import AuthenticationError, Role
 from llama_index_aiml_embeddings import AIMLEmbedding
 
+from ..fake_api import FakeAPI
 from .conftest import SECRET
-from .fake import FakeAPI
 
 Make = Callable[..., AIMLEmbedding]
 
@@ -79,16 +79,16 @@ def test_unpickled_object_reads_the_key_from_the_environment(make: Make, monkeyp
     clone = pickle.loads(pickle.dumps(make()))
     monkeypatch.setenv("AIMLAPI_API_KEY", "test-env-key")
     api = FakeAPI()
-    working = AIMLEmbedding.from_dict(clone.to_dict(), http_client=api.client())
+    working = AIMLEmbedding.from_dict(clone.to_dict(), http_client=api.sync())
     assert len(working.get_text_embedding("hello")) == 1536
-    assert api.headers[0]["authorization"] == "Bearer test-env-key"
+    assert api.requests[0].headers["authorization"] == "Bearer test-env-key"
 
 
 def test_from_dict_round_trip_works_from_the_environment(make: Make, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIMLAPI_API_KEY", "test-env-key")
     original = make("text-embedding-3-large", dimensions=128)
     api = FakeAPI()
-    rebuilt = AIMLEmbedding.from_json(original.to_json(), http_client=api.client())
+    rebuilt = AIMLEmbedding.from_json(original.to_json(), http_client=api.sync())
     assert rebuilt.to_dict() == original.to_dict()
     assert len(rebuilt.get_query_embedding("hello")) == 128
     assert api.requests[0] == {
@@ -97,7 +97,7 @@ def test_from_dict_round_trip_works_from_the_environment(make: Make, monkeypatch
         "encoding_format": "base64",
         "dimensions": 128,
     }
-    assert api.headers[0]["authorization"] == "Bearer test-env-key"
+    assert api.requests[0].headers["authorization"] == "Bearer test-env-key"
 
 
 class _Events(BaseEventHandler):

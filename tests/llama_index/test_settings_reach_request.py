@@ -11,8 +11,8 @@ import pytest
 from aiml_embeddings import Role
 from llama_index_aiml_embeddings import AIMLEmbedding
 
+from ..fake_api import FakeAPI
 from .conftest import SECRET
-from .fake import FakeAPI
 
 Make = Callable[..., AIMLEmbedding]
 
@@ -88,29 +88,29 @@ async def test_async_hooks_use_the_async_client_and_roles(make: Make, api: FakeA
 
 def test_headers_reach_the_request_and_the_key_is_the_bearer(make: Make, api: FakeAPI) -> None:
     make(default_headers={"X-Trace": "abc"}).get_text_embedding("hello")
-    assert api.headers[0]["x-trace"] == "abc"
-    assert api.headers[0]["authorization"] == f"Bearer {SECRET}"
+    assert api.requests[0].headers["x-trace"] == "abc"
+    assert api.requests[0].headers["authorization"] == f"Bearer {SECRET}"
 
 
 def test_timeout_reaches_the_request(make: Make, api: FakeAPI) -> None:
     make(timeout=7.5).get_text_embedding("hello")
-    assert api.timeouts[0] == httpx.Timeout(7.5).as_dict()
+    assert api.requests[0].timeout == httpx.Timeout(7.5).as_dict()
 
 
 def test_base_url_reaches_the_request(make: Make, api: FakeAPI) -> None:
     make(base_url="https://proxy.example/v1/").get_text_embedding("hello")
-    assert api.urls == ["https://proxy.example/v1/embeddings"]
+    assert [r.url for r in api.requests] == ["https://proxy.example/v1/embeddings"]
 
 
 def test_inworld_model_goes_to_inworld(api: FakeAPI) -> None:
     embed = AIMLEmbedding(
         model_name="sentence-transformers/paraphrase-multilingual-mpnet-base-v2",
         api_key="test-inworld-key",
-        http_client=api.client(),
+        http_client=api.sync(),
     )
     vectors = embed.get_text_embedding_batch(["hola", "adiós"])
-    assert api.urls == ["https://api.inworld.ai/ml/v1alpha/embedding:embed"]
-    assert api.headers[0]["authorization"] == "Basic test-inworld-key"
+    assert [r.url for r in api.requests] == ["https://api.inworld.ai/ml/v1alpha/embedding:embed"]
+    assert api.requests[0].headers["authorization"] == "Basic test-inworld-key"
     assert len(vectors) == 2 and len(vectors[0]) == 768
 
 
@@ -121,28 +121,28 @@ def test_unknown_model_is_sent_as_is(make: Make, api: FakeAPI) -> None:
 
 
 def test_concurrency_is_bounded_in_sync_calls(make: Make, api: FakeAPI) -> None:
-    api.delay = 0.02
+    api.hold = 0.02
     vectors = make(embed_batch_size=2, max_concurrency=3).get_text_embedding_batch([f"t {i}" for i in range(40)])
     assert len(vectors) == 40
-    assert api.peak <= 3
+    assert api.max_in_flight <= 3
 
 
 async def test_concurrency_is_bounded_when_llamaindex_gathers_many_calls(make: Make, api: FakeAPI) -> None:
     """aget_text_embedding_batch gathers one coroutine per embed_batch_size slice, all at once."""
-    api.delay = 0.02
+    api.hold = 0.02
     embed = make(embed_batch_size=1, max_concurrency=3)
     texts = [f"text {i}" for i in range(30)]
     vectors = await embed.aget_text_embedding_batch(texts)
     assert len(api.requests) == 30
-    assert 1 < api.peak <= 3
+    assert 1 < api.max_in_flight <= 3
     assert vectors == [embed.get_text_embedding(t) for t in texts]
 
 
 async def test_concurrency_bound_is_shared_by_separate_gathered_calls(make: Make, api: FakeAPI) -> None:
-    api.delay = 0.02
+    api.hold = 0.02
     embed = make(max_concurrency=2)
     await asyncio.gather(*(embed.aget_text_embedding(f"text {i}") for i in range(12)))
-    assert 1 < api.peak <= 2
+    assert 1 < api.max_in_flight <= 2
 
 
 def test_show_progress_bar_moves_and_results_stay_in_order(
