@@ -158,6 +158,8 @@ class AIMLEmbeddings(BaseModel, Embeddings):
     """Your quota, if you know it: requests then wait their turn here instead of drawing 429s."""
     tokens_per_minute: float | None = None
     """Your token quota per minute, paced the same way."""
+    hedge: bool = True
+    """Send a copy of a request that is far later than its peers (at most 5% extra requests); False: never."""
     show_progress_bar: bool = False
     """Show a tqdm bar that advances per finished batch (needs the ``progress`` extra)."""
     http_client: httpx.Client | None = Field(default=None, exclude=True)

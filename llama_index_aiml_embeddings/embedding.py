@@ -96,6 +96,7 @@ class AIMLEmbedding(BaseEmbedding):
         default=None, description="Your request quota, if known: requests wait their turn instead of drawing 429s."
     )
     tokens_per_minute: float | None = Field(default=None, description="Your token quota per minute, paced likewise.")
+    hedge: bool = Field(default=True, description="Copy a request far later than its peers (at most 5% extra).")
     # Headers do not change the vectors and may carry a proxy's credential: they
     # travel to worker processes (pickle) but stay out of to_dict/to_json/repr.
     default_headers: dict[str, str] | None = Field(default=None, exclude=True, repr=False)

@@ -1,21 +1,44 @@
-"""The only code that touches the network or the clock: it runs a batch flow against httpx."""
+"""The only code that touches the network or the clock: it runs a batch flow against httpx.
+
+Each driver posts in exactly one place (``_post_sync`` / ``_post_async``),
+closes the flow however it ends (so an interrupt or an error escaping a
+request cannot keep a slot), and races a copy against an overdue request
+when the flow asks for one: async cancels the slower copy; sync abandons
+it to a daemon thread (a blocking read cannot be cancelled), whose answer
+is dropped.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import queue
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
-from .batch import Failure, Flow, Reply, Sleep
+from .batch import OVERDUE, Answer, Failure, Flow, Hedge, Reply, Send, Sleep, Won
 
 logger = logging.getLogger("aiml_embeddings")
 
 
-def _send_error(exc: httpx.RequestError) -> httpx.RequestError:
-    logger.debug("request failed: %s", type(exc).__name__)
-    return exc
+def _good(reply: Reply) -> bool:
+    return isinstance(reply, httpx.Response) and reply.is_success
+
+
+# --- sync ---------------------------------------------------------------------
+
+
+def _post_sync(client: httpx.Client, send: Send, timeout: httpx.Timeout | None) -> Reply:
+    try:
+        return client.post(
+            send.url, content=send.body, headers=send.headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT
+        )
+    except httpx.RequestError as exc:
+        logger.debug("request failed: %s", type(exc).__name__)
+        return exc
 
 
 def drive_sync(
@@ -24,23 +47,61 @@ def drive_sync(
     timeout: httpx.Timeout | None,
     sleep: Callable[[float], None],
 ) -> list[Failure]:
-    reply: Reply = None
+    answer: Answer = None
     try:
         while True:
-            action = flow.send(reply)
+            action = flow.send(answer)
             if isinstance(action, Sleep):
                 sleep(action.seconds)
-                reply = None
-                continue
-            try:
-                reply = client.post(
-                    action.url, content=action.body, headers=action.headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT
+                answer = None
+            elif isinstance(action, Send):
+                answer = (
+                    _post_sync(client, action, timeout)
+                    if action.hedge_after is None
+                    else _race_sync(flow, client, action, timeout)
                 )
-            except httpx.RequestError as exc:
-                reply = _send_error(exc)
+            else:
+                raise RuntimeError(f"the flow asked for {action!r} with no request out")
     except StopIteration as done:
         result: list[Failure] = done.value
         return result
+    finally:
+        flow.close()
+
+
+def _race_sync(flow: Flow, client: httpx.Client, send: Send, timeout: httpx.Timeout | None) -> Answer:
+    """The request on a daemon thread; at ``hedge_after`` ask the flow, and maybe race a copy."""
+    replies: queue.SimpleQueue[tuple[bool, Reply]] = queue.SimpleQueue()
+
+    def post(copy: bool) -> None:
+        replies.put((copy, _post_sync(client, send, timeout)))
+
+    threading.Thread(target=post, args=(False,), daemon=True, name="aiml-embeddings-request").start()
+    try:
+        return replies.get(timeout=send.hedge_after)[1]
+    except queue.Empty:
+        pass
+    decision = flow.send(OVERDUE)
+    if not isinstance(decision, Hedge):
+        return replies.get()[1]
+    threading.Thread(target=post, args=(True,), daemon=True, name="aiml-embeddings-hedge").start()
+    copy, reply = replies.get()
+    if not _good(reply):
+        copy, reply = replies.get()  # the other may still succeed; a failure of both is the second one's
+    return Won(reply, copy)
+
+
+# --- async --------------------------------------------------------------------
+
+
+async def _post_async(client: httpx.AsyncClient, send: Send, timeout: httpx.Timeout | None) -> Reply:
+    try:
+        return await client.post(
+            send.url, content=send.body, headers=send.headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT
+        )
+    except httpx.RequestError as exc:
+        logger.debug("request failed: %s", type(exc).__name__)
+        return exc
 
 
 async def drive_async(
@@ -49,20 +110,46 @@ async def drive_async(
     timeout: httpx.Timeout | None,
     sleep: Callable[[float], Awaitable[Any]],
 ) -> list[Failure]:
-    reply: Reply = None
+    answer: Answer = None
     try:
         while True:
-            action = flow.send(reply)
+            action = flow.send(answer)
             if isinstance(action, Sleep):
                 await sleep(action.seconds)
-                reply = None
-                continue
-            try:
-                reply = await client.post(
-                    action.url, content=action.body, headers=action.headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT
+                answer = None
+            elif isinstance(action, Send):
+                answer = (
+                    await _post_async(client, action, timeout)
+                    if action.hedge_after is None
+                    else await _race_async(flow, client, action, timeout)
                 )
-            except httpx.RequestError as exc:
-                reply = _send_error(exc)
+            else:
+                raise RuntimeError(f"the flow asked for {action!r} with no request out")
     except StopIteration as done:
         result: list[Failure] = done.value
         return result
+    finally:
+        flow.close()
+
+
+async def _race_async(flow: Flow, client: httpx.AsyncClient, send: Send, timeout: httpx.Timeout | None) -> Answer:
+    first = asyncio.ensure_future(_post_async(client, send, timeout))
+    tasks = {first}
+    try:
+        done, _ = await asyncio.wait(tasks, timeout=send.hedge_after)
+        if done:
+            return first.result()
+        decision = flow.send(OVERDUE)
+        if not isinstance(decision, Hedge):
+            return await first
+        second = asyncio.ensure_future(_post_async(client, send, timeout))
+        tasks.add(second)
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        winner = first if first in done else second
+        if not _good(winner.result()) and len(done) < 2:
+            winner = second if winner is first else first
+            await winner
+        return Won(winner.result(), winner is second)
+    finally:
+        for task in tasks:
+            task.cancel()
