@@ -62,7 +62,9 @@ class Hedge:
 
 @dataclass(frozen=True)
 class Wait:
-    """Keep waiting for the overdue request alone."""
+    """Keep waiting for the overdue request alone: answer ``OVERDUE`` again after ``seconds`` (None: never)."""
+
+    seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -183,10 +185,14 @@ def _attempts(job: Job, part: range) -> Generator[Action, Answer, list[RawVector
         ticket = yield from _admission(control, cost)
         copy: Ticket | None = None
         try:
-            answer = yield Send(job.url, job.headers, body, control.hedge_delay(cost))
-            if isinstance(answer, Overdue):
-                copy = control.admit_hedge(cost)
-                answer = yield Hedge() if copy is not None else Wait()
+            answer = yield Send(job.url, job.headers, body, control.first_check(cost))
+            while isinstance(answer, Overdue) and copy is None:
+                late = control.overdue(ticket)
+                if isinstance(late, Ticket):
+                    copy = late
+                    answer = yield Hedge()
+                else:
+                    answer = yield Wait(late)
         except BaseException:  # closed or interrupted mid-request: give the slots back, whatever happens next
             control.answered(ticket, "abandoned")
             if copy is not None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .concurrency import Concurrency
-from .hedge import Hedging
+from .hedge import MIN_DELAY, Hedging
 from .quota import SharedQuota
 from .rate import Bucket, LearnedRate, ServerWindow, Window, windows
 from .retry_budget import RetryBudget
@@ -119,23 +119,48 @@ class FlowController:
             return self._issue(cost, now, hedge=False)
 
     def hedge_delay(self, cost: int) -> float | None:
-        """Seconds after which a request of ``cost`` still out deserves a copy (None: never)."""
+        """Seconds after which a request of ``cost`` still out deserves a copy (None: not known, or hedging off)."""
         with self._lock:
             return self.hedging.delay(cost)
+
+    def first_check(self, cost: int) -> float | None:
+        """When a new request of ``cost`` should first be checked for lateness (None: never, hedging is off)."""
+        with self._lock:
+            if not self.hedging.enabled:
+                return None
+            return self.hedging.delay(cost) or MIN_DELAY
+
+    def overdue(self, ticket: Ticket) -> Ticket | float | None:
+        """A request still out at a check: a ticket for its copy, seconds until the next check, or None (just wait).
+
+        Its peers' latency may have been unknown when it left; it is judged by
+        what is known now, and checked again (after twice as long) until it is.
+        """
+        with self._lock:
+            now = self.clock()
+            out = now - ticket.sent_at
+            delay = self.hedging.delay(ticket.cost)
+            if delay is None:
+                return max(out, MIN_DELAY)
+            if out < delay:
+                return delay - out
+            return self._hedge(ticket.cost, now)
 
     def admit_hedge(self, cost: int) -> Ticket | None:
         """A ticket for a copy of a late request, if the hedge budget, the quotas and a shared quota allow now."""
         with self._lock:
-            now = self.clock()
-            if not self.concurrency.open() or self.window.cap is not None or self._rate_wait(cost, now) > 0:
-                return None  # a copy takes a free slot within the limits, or is not sent
-            if not self.hedging.take():
-                return None
-            if self.shared is not None and self.shared.acquire(cost) > 0:
-                self.hedging.refund()
-                return None
-            self.counts.hedges += 1
-            return self._issue(cost, now, hedge=True)
+            return self._hedge(cost, self.clock())
+
+    def _hedge(self, cost: int, now: float) -> Ticket | None:
+        if not self.concurrency.open() or self.window.cap is not None or self._rate_wait(cost, now) > 0:
+            return None  # a copy takes a free slot within the limits, or is not sent
+        if not self.hedging.take():
+            return None
+        if self.shared is not None and self.shared.acquire(cost) > 0:
+            self.hedging.refund()
+            return None
+        self.counts.hedges += 1
+        return self._issue(cost, now, hedge=True)
 
     def may_retry(self) -> bool:
         """Whether the retry budget has a retry for a failed request (429s are paced, not budgeted)."""

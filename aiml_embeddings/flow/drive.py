@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from .batch import OVERDUE, Answer, Failure, Flow, Hedge, Reply, Send, Sleep, Won
+from .batch import OVERDUE, Answer, Failure, Flow, Hedge, Reply, Send, Sleep, Wait, Won
 
 logger = logging.getLogger("aiml_embeddings")
 
@@ -70,20 +70,24 @@ def drive_sync(
 
 
 def _race_sync(flow: Flow, client: httpx.Client, send: Send, timeout: httpx.Timeout | None) -> Answer:
-    """The request on a daemon thread; at ``hedge_after`` ask the flow, and maybe race a copy."""
+    """The request on a daemon thread; at each check ask the flow, until it answers or the flow sends a copy."""
     replies: queue.SimpleQueue[tuple[bool, Reply]] = queue.SimpleQueue()
 
     def post(copy: bool) -> None:
         replies.put((copy, _post_sync(client, send, timeout)))
 
     threading.Thread(target=post, args=(False,), daemon=True, name="aiml-embeddings-request").start()
-    try:
-        return replies.get(timeout=send.hedge_after)[1]
-    except queue.Empty:
-        pass
-    decision = flow.send(OVERDUE)
-    if not isinstance(decision, Hedge):
-        return replies.get()[1]
+    check = send.hedge_after
+    while True:
+        try:
+            return replies.get(timeout=check)[1]
+        except queue.Empty:
+            pass
+        decision = flow.send(OVERDUE)
+        if isinstance(decision, Hedge):
+            break
+        assert isinstance(decision, Wait)
+        check = decision.seconds
     threading.Thread(target=post, args=(True,), daemon=True, name="aiml-embeddings-hedge").start()
     copy, reply = replies.get()
     if not _good(reply):
@@ -136,12 +140,16 @@ async def _race_async(flow: Flow, client: httpx.AsyncClient, send: Send, timeout
     first = asyncio.ensure_future(_post_async(client, send, timeout))
     tasks = {first}
     try:
-        done, _ = await asyncio.wait(tasks, timeout=send.hedge_after)
-        if done:
-            return first.result()
-        decision = flow.send(OVERDUE)
-        if not isinstance(decision, Hedge):
-            return await first
+        check = send.hedge_after
+        while True:
+            done, _ = await asyncio.wait(tasks, timeout=check)
+            if done:
+                return first.result()
+            decision = flow.send(OVERDUE)
+            if isinstance(decision, Hedge):
+                break
+            assert isinstance(decision, Wait)
+            check = decision.seconds
         second = asyncio.ensure_future(_post_async(client, send, timeout))
         tasks.add(second)
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)

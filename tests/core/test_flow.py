@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -27,7 +29,7 @@ class Clock:
         return self.now
 
 
-def job_of(texts: list[str], clock: Clock, **settings: Any) -> tuple[EmbeddingsClient, Job]:
+def job_of(texts: list[str], clock: Callable[[], float], **settings: Any) -> tuple[EmbeddingsClient, Job]:
     client = EmbeddingsClient("text-embedding-3-small", api_key=SECRET, dimensions=8, clock=clock, **settings)
     job, _ = client._job(texts, "document", "list")
     return client, job
@@ -113,7 +115,9 @@ def test_a_hedge_that_wins() -> None:
     flow = batch_flow(job, job.batches[0])
     send = first_send(flow)
     assert send.hedge_after == pytest.approx(0.2)  # twice its peers' 0.1 s
-    clock.now += 0.2
+    clock.now += 0.1
+    assert flow.send(OVERDUE) == Wait(pytest.approx(0.1))  # type: ignore[comparison-overlap]
+    clock.now += 0.1
     assert isinstance(flow.send(OVERDUE), Hedge)
     assert client.controller.in_flight == 2
     with pytest.raises(StopIteration) as done:
@@ -127,7 +131,7 @@ def test_no_hedge_beyond_the_budget_the_flow_waits_instead() -> None:
     clock = Clock()
     client, job = job_of([f"t{i}" for i in range(16)], clock, max_concurrency=4)
     warm(client, job, clock)  # 20 requests: one hedge to start with, plus 5% of 20
-    for expected in (Hedge, Hedge, Wait):
+    for expected in (Hedge, Hedge, Wait):  # the third: no hedge, and no more checks (Wait(None))
         flow = batch_flow(job, job.batches[0])
         send = first_send(flow)
         clock.now += 1.0
@@ -198,7 +202,7 @@ def test_the_sync_driver_races_a_copy_and_takes_the_first_answer() -> None:
         return None
 
     api.faults.append(slow_first)
-    client, job = job_of([f"t{i}" for i in range(16)], Clock(), max_concurrency=4)
+    client, job = job_of([f"t{i}" for i in range(16)], time.monotonic, max_concurrency=4)
     seed(job)
     try:
         failures = drive_sync(batch_flow(job, job.batches[0]), api.sync(), None, lambda s: None)
@@ -225,10 +229,35 @@ async def test_the_async_driver_cancels_the_slower_copy() -> None:
         data = [{"index": i, "embedding": [marker(t)] + [0.0] * 7} for i, t in enumerate(texts)]
         return httpx.Response(200, json={"data": data})
 
-    client, job = job_of([f"t{i}" for i in range(16)], Clock(), max_concurrency=4)
+    client, job = job_of([f"t{i}" for i in range(16)], time.monotonic, max_concurrency=4)
     seed(job)
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     failures = await drive_async(batch_flow(job, job.batches[0]), http, None, asyncio.sleep)
     assert failures == [] and len(calls) == 2
     await asyncio.wait_for(cancelled.wait(), 5)  # the slow first copy was cancelled, not left running
     assert client.controller.counts.hedges == 1 and client.controller.in_flight == 0
+
+
+async def test_a_hedge_that_loses_is_cancelled() -> None:
+    cancelled = asyncio.Event()
+    calls: list[int] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        try:
+            await asyncio.sleep(0.3 if len(calls) == 1 else 30)  # late, but the copy is later still
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        texts = json.loads(request.content)["input"]
+        data = [{"index": i, "embedding": [marker(t)] + [0.0] * 7} for i, t in enumerate(texts)]
+        return httpx.Response(200, json={"data": data})
+
+    client, job = job_of([f"t{i}" for i in range(16)], time.monotonic, max_concurrency=4)
+    seed(job)
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    failures = await drive_async(batch_flow(job, job.batches[0]), http, None, asyncio.sleep)
+    assert failures == [] and len(calls) == 2
+    await asyncio.wait_for(cancelled.wait(), 5)
+    assert client.controller.counts.hedges == 1 and client.controller.in_flight == 0
+    assert [v[0] for v in job.sink.result()] == [marker(f"t{i}") for i in range(16)]
