@@ -1,12 +1,16 @@
 """How many requests may be in flight: a limit that settles where the server is happy.
 
-It starts at ``INITIAL`` and grows by one per success (doubling per round
-trip) while latency stays flat, up to the ceiling (``max_concurrency``).
+It starts at ``INITIAL`` and grows by one per round trip while latency
+stays flat and the limit is what holds requests back, up to the ceiling
+(``max_concurrency``). Not faster: a server's limit is found by
+overshooting it, and the requests out at that moment are refused
+together, so growth by doubling (TCP's slow start) would have a whole
+doubled window refused at once.
 Latency is compared per request size (an answer for 10 inputs is not an
 answer for 250): when the recent median of a size rises past twice the
 best such median seen, the server is queueing and the limit is scaled down by the
 ratio (as Netflix's Gradient2 does), once per round trip. A 429 that
-more requests in flight explain (more than ever succeeded at once) is a
+the requests in flight explain (as many as ever succeeded at once) is a
 concurrency refusal: the limit drops to what is still in flight, and
 probing above it waits for more successes each time it is refused again.
 """
@@ -36,7 +40,6 @@ class Concurrency:
         """The most requests in flight at once (counting the new one) that the server has answered."""
         self._best: dict[int, float] = {}
         self._recent: dict[int, deque[float]] = {}
-        self._slow_start = True
         self._last_cut = float("-inf")
         self._refused_above: int | None = None
         self._hold = 0
@@ -63,12 +66,10 @@ class Concurrency:
             self._hold_left -= 1
             if self._refused_above is not None and self.limit + 1 > self._refused_above:
                 return
-        step = 1.0 if self._slow_start else 1.0 / self.limit
-        self.limit = min(float(self.ceiling), self.limit + step)
+        self.limit = min(float(self.ceiling), self.limit + 1.0 / self.limit)
 
     def refused(self, in_flight_at_send: int, now: float) -> None:
         """A concurrency refusal: keep what the server is still serving, and hold back probing above it."""
-        self._slow_start = False
         self._refused_above = in_flight_at_send - 1
         self.limit = float(max(1, min(int(self.limit), self.in_flight, in_flight_at_send - 1)))
         self._hold = max(HOLD * int(self.limit), 2 * self._hold)
@@ -76,10 +77,15 @@ class Concurrency:
         self._last_cut = now
 
     def explains(self, in_flight_at_send: int) -> bool:
-        """Whether a refusal is explained by concurrency: more in flight than ever succeeded at once."""
-        return in_flight_at_send > max(1, self.proven)
+        """Whether a refusal is explained by concurrency: as many in flight as ever succeeded at once, or more.
+
+        "As many": a server still counts a request while its last bytes are on
+        the way, so a request sent the moment an answer arrives can find it
+        one over; a rate refusal with that many out costs one more 429 (its
+        retry, with fewer out, is then read as rate).
+        """
+        return in_flight_at_send > 1 and in_flight_at_send >= self.proven
 
     def _cut(self, to: float, now: float) -> None:
-        self._slow_start = False
         self.limit = max(1.0, min(self.limit, to))
         self._last_cut = now

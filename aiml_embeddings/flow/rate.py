@@ -11,15 +11,22 @@ from __future__ import annotations
 import math
 import random
 import re
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 QUOTA_BURST_SECONDS = 60.0
 """A user's quota bucket holds a minute of it, as providers grant quotas per minute."""
-FAST_GROWTH = 0.1
-"""Until a second 429 has measured the granted rate, the learned rate grows 10% per success (it started low)."""
+FAST_GROWTH = 0.25
+"""Until a second 429 has measured the granted rate, the learned rate grows 25% per success (it starts low: its
+first estimate counts the pause after the first 429 as time the bucket was refilling for us)."""
 SLOW_GROWTH = 0.01
 """Once measured, 1% per success: enough to find a limit that was raised, few 429s to find it."""
+HORIZON = 60.0
+"""Seconds of 429s the measured rate spans at most: long enough to be precise, short enough to follow a change."""
+MEASURE_SPAN = 4
+"""Successes between two 429s before their quotient counts as measured: it is off by up to one request's tokens,
+so over fewer requests it is only a guess (and fast growth goes on)."""
 MEASURED_SHARE = 0.97
 """After a measurement the pace starts just under it, so the refused request's retry is not refused again."""
 FIRST_PAUSE = 0.5
@@ -57,19 +64,23 @@ class LearnedRate:
     """The token rate a server grants, learned from its refusals, as an exact pace (no burst).
 
     A bucket conserves what flows through it: between two moments it was
-    empty (two 429s), what it admitted is what it refilled. So the tokens
-    admitted between consecutive 429s over the time between is the granted
-    rate, whatever pace we kept. Before a second 429 has measured it, the
-    first successes after the first 429 give a low estimate that grows
-    quickly; after, it grows slowly, so a raised limit is found again.
+    empty (two 429s), what it admitted is what it refilled, give or take one
+    request. So the tokens admitted between 429s over the time between is
+    the granted rate, whatever pace we kept; measured from the oldest 429 of
+    the last ``HORIZON`` seconds, the one-request error shrinks as the job
+    runs. Before a second 429 has measured it, the first successes after the
+    first 429 give a low estimate that grows quickly; after, it grows
+    slowly, so a raised limit is found again.
     """
 
     def __init__(self) -> None:
         self.rate: float | None = None
         self.measured = False
         self._next_at = -math.inf
-        self._empty_at: float | None = None
         self._admitted = 0.0
+        self._successes = 0
+        self._empty: deque[tuple[float, float, int]] = deque()
+        """(time, tokens admitted so far, successes so far) at each 429 that followed an admission."""
 
     def wait(self, now: float) -> float:
         return max(0.0, self._next_at - now) if self.rate else 0.0
@@ -79,21 +90,26 @@ class LearnedRate:
             self._next_at = max(self._next_at, now) + cost / self.rate
 
     def succeeded(self, cost: float, sent_at: float, now: float) -> None:
-        if self._empty_at is None or sent_at < self._empty_at:
-            return  # admitted before the bucket was last seen empty: says nothing about its refill
+        if not self._empty or sent_at < self._empty[0][0]:
+            return  # admitted before the bucket was first seen empty: says nothing about its refill
         self._admitted += cost
+        self._successes += 1
         if self.rate is None:
-            self.rate = self._admitted / max(now - self._empty_at, 1e-3)
+            self.rate = self._admitted / max(now - self._empty[0][0], 1e-3)
         else:
             self.rate *= 1 + (SLOW_GROWTH if self.measured else FAST_GROWTH)
 
     def refused(self, cost: float, now: float) -> float | None:
         """Note an empty bucket; return the seconds one request's worth takes to refill (None: not known yet)."""
-        if self._empty_at is not None and self._admitted > 0 and now > self._empty_at:
-            self.rate = MEASURED_SHARE * self._admitted / (now - self._empty_at)
-            self.measured = True
-        if self._empty_at is None or self._admitted > 0:
-            self._empty_at, self._admitted = now, 0.0
+        if self._empty and self._admitted > self._empty[-1][1]:
+            while len(self._empty) > 1 and now - self._empty[1][0] >= HORIZON:
+                self._empty.popleft()
+            start, before, count = self._empty[0]
+            if now > start:
+                self.rate = MEASURED_SHARE * (self._admitted - before) / (now - start)
+                self.measured = self.measured or self._successes - count >= MEASURE_SPAN
+        if not self._empty or self._admitted > self._empty[-1][1]:
+            self._empty.append((now, self._admitted, self._successes))
         if not self.rate:
             return None
         self._next_at = now + cost / self.rate

@@ -116,15 +116,18 @@ def test_probing_above_a_refused_limit_waits_for_successes() -> None:
     assert control.limit > limit  # but it does probe above, eventually
 
 
-def test_slow_start_doubles_per_round_while_latency_is_flat_up_to_the_ceiling() -> None:
+def test_the_limit_grows_one_per_round_while_latency_is_flat_up_to_the_ceiling() -> None:
     clock = Clock()
-    control = FlowController(20, clock=clock)
-    for _ in range(3):
+    control = FlowController(12, clock=clock)
+    limits = []
+    for _ in range(8):
         tickets = [go(control) for _ in range(int(control.limit))]
         clock.now += 0.1
         for ticket in tickets:
             control.answered(ticket, "ok")
-    assert control.limit == 20
+        limits.append(int(control.limit))
+    steps = [b - a for a, b in zip([INITIAL, *limits], limits, strict=False)]
+    assert all(0 <= step <= 1 for step in steps) and limits[-1] == 12  # not doubling: refused together
 
 
 def test_rising_latency_shrinks_the_limit() -> None:
@@ -154,22 +157,33 @@ def test_hints_and_refusals_at_a_proven_level_are_rate_not_concurrency() -> None
 # --- rates ----------------------------------------------------------------------
 
 
+def test_a_guess_from_too_few_requests_is_not_a_measurement() -> None:
+    clock = Clock()
+    control = FlowController(8, clock=clock)
+    control.answered(go(control, 1000), "rate_limited")
+    clock.now += 1
+    control.answered(go(control, 1000), "ok")
+    clock.now += 0.1
+    control.answered(go(control, 1000), "rate_limited")  # one request in 1.1 s: off by up to a request either way
+    assert control.learned.rate is not None and not control.learned.measured
+
+
 def test_the_rate_a_server_grants_is_learned_from_its_429s() -> None:
     clock = Clock()
     control = FlowController(8, clock=clock)
     control.answered(go(control, 1000), "rate_limited")  # empty: the first 429 says "too fast", not how fast
-    for _ in range(3):  # the server then admits 1,000 tokens every 2 s
+    for _ in range(4):  # the server then admits 1,000 tokens every 2 s
         clock.now += 2
         control.answered(go(control, 1000), "ok")
     clock.now += 2
-    control.answered(go(control, 1000), "rate_limited")  # and refuses again: 3,000 tokens got through in 8 s
+    control.answered(go(control, 1000), "rate_limited")  # and refuses again: 4,000 tokens got through in 10 s
     learned = control.learned.rate
-    assert learned is not None and 0.95 * 3000 / 8 <= learned <= 3000 / 8
+    assert learned is not None and 0.95 * 400 <= learned <= 400
     assert control.learned.measured
     clock.now += 10
     control.answered(go(control, 1000), "ok")  # the probe after the pause
     spacing = wait(control, 1000)
-    assert 0.99 * 8 / 3 <= spacing <= 1.05 * 8 / 3  # the next request waits its turn instead of drawing a 429
+    assert 0.95 * 2.5 <= spacing <= 1.05 * 2.5  # the next request waits its turn instead of drawing a 429
 
 
 def test_the_users_quota_wins_over_learning() -> None:
