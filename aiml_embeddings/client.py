@@ -355,7 +355,7 @@ class EmbeddingsClient:
             [estimate_tokens(t) for t in sent],
             max_inputs=max(1, min(spec.max_inputs, self.batch_size or spec.max_inputs, per_answer)),
             max_tokens=spec.max_tokens,
-            min_batches=self.max_concurrency,
+            min_batches=max(1, int(self.controller.limit)),  # the limit found so far, not the ceiling
         )
         codec = CODECS[spec.api]
         job = Job(

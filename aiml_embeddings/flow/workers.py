@@ -17,6 +17,8 @@ from concurrent.futures import Future
 from typing import TypeVar
 
 T = TypeVar("T")
+IDLE_SECONDS = 30.0
+"""A thread with no work for this long ends (a client dropped without ``close`` leaves no threads behind)."""
 _Task = tuple[Callable[[], object], "Future[object]"]
 
 
@@ -35,6 +37,7 @@ class Workers:
             if self._closed:
                 raise RuntimeError("the client's worker threads were shut down")
             self._tasks.put((fn, future))  # type: ignore[arg-type]
+            self._threads = [t for t in self._threads if t.is_alive()]
             if len(self._threads) < self._size:
                 thread = threading.Thread(target=self._work, daemon=True, name=f"{self._name}-{len(self._threads)}")
                 self._threads.append(thread)
@@ -49,7 +52,17 @@ class Workers:
                 self._tasks.put(None)
 
     def _work(self) -> None:
-        while (task := self._tasks.get()) is not None:
+        while True:
+            try:
+                task = self._tasks.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                with self._lock:
+                    if self._tasks.empty():
+                        self._threads.remove(threading.current_thread())
+                        return
+                continue
+            if task is None:
+                return
             fn, future = task
             if not future.set_running_or_notify_cancel():
                 continue
