@@ -95,7 +95,10 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
                 continue
             ok = _right(row, long["texts"])
             detail = f"{row['verdict']['right']}/{long['texts']} right"
-            if ok and fastest is not None and row["wall"] is not None:
+            if fastest is None:
+                ok = False
+                detail += ", no peer in this run to compare with (not judged)"
+            elif ok and row["wall"] is not None:
                 detail += f", {row['wall']:.2f} s vs fastest passing peer {fastest:.2f} s"
                 ok = row["wall"] <= fastest
             add("long: every vector right, no slower than the fastest passing peer", c, ok, detail)
