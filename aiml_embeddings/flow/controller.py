@@ -214,7 +214,7 @@ class FlowController:
             now = self.clock()
             self.concurrency.in_flight -= 1
             if headers is not None:
-                self._read_windows(ticket, headers, now, limited)
+                self._read_windows(ticket, headers, now)
             if limited:
                 self._refused(ticket, retry_after, now)
             elif kind == "ok":
@@ -236,8 +236,6 @@ class FlowController:
             if entry is not None:
                 bucket, by_tokens = entry
                 bucket.take(-(ticket.cost if by_tokens else 1))
-        self._spent["requests"] -= 1
-        self._spent["tokens"] -= ticket.cost
         if hint is None and self.concurrency.explains(ticket.in_flight):
             self.counts.concurrency_refusals += 1
             self.concurrency.refused(ticket.in_flight, now)
@@ -246,13 +244,13 @@ class FlowController:
         if self.window.pause(hint if hint is not None else refill, ticket.sent_at, now):
             self.counts.pauses += 1
 
-    def _read_windows(self, ticket: Ticket, headers: Mapping[str, str], now: float, refused: bool) -> None:
-        """Keep the newest window per quota; a refused request is in neither the server's count nor ours."""
-        spent = dict(ticket.spent)
-        if refused:
-            spent["requests"] -= 1
-            spent["tokens"] -= ticket.cost
-        for kind, window in windows(headers, now, spent).items():
+    def _read_windows(self, ticket: Ticket, headers: Mapping[str, str], now: float) -> None:
+        """Keep the newest window per quota (by what we had sent when its request left).
+
+        ``_spent`` only grows: a request sent after this one and refused is
+        still counted against the window, which errs on the side of waiting.
+        """
+        for kind, window in windows(headers, now, ticket.spent).items():
             current = self._server.get(kind)
             if current is None or window.sent_before >= current.sent_before:
                 self._server[kind] = window
