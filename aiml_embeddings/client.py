@@ -16,8 +16,9 @@ import threading
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal, overload
 
 import httpx
@@ -28,10 +29,12 @@ from .auth import KEY_ENV, authorization, resolve_base_url, resolve_key
 from .dedup import FanOut, first_occurrences
 from .errors import AIMLEmbeddingsError, ConfigurationError, EmptyInputError, InputTooLongError, MissingAPIKeyError
 from .flow.batch import Failure, Job, batch_flow
+from .flow.controller import FlowController
 from .flow.drive import drive_async, drive_sync
-from .flow.pacing import Pacer
 from .flow.quota import SharedQuota
 from .flow.retry import RetryPolicy
+from .flow.run import ProgressCallback, Run
+from .flow.workers import Workers
 from .inputs import EmptyPolicy, blank_positions, check_texts, clip_long
 from .models import DEFAULT_MODEL, Api, ModelSpec, get_model
 from .output import ListSink, NumpySink, Output, Sink
@@ -41,8 +44,6 @@ from .settings import DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, Settings, checke
 from .usage import Meter, Usage
 from .wire import CODECS
 
-ProgressCallback = Callable[[int], None]
-"""Called with the number of inputs each finished batch covered."""
 UsageCallback = Callable[[Usage], None]
 """Called once per call with what the call cost."""
 
@@ -133,16 +134,16 @@ class EmbeddingsClient:
     def _init_runtime(self) -> None:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(self.max_concurrency)
-        self.pacer = Pacer(
+        self.controller = FlowController(
             self.max_concurrency,
             requests_per_minute=self.requests_per_minute,
             tokens_per_minute=self.tokens_per_minute,
-            backoff=self.policy.delay,
+            hedge=self.hedge,
             clock=self._clock,
             shared=self.shared_quota,
         )
         self._http: httpx.Client | None = self._injected_http
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: Workers | None = None
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
 
     @property
@@ -182,7 +183,7 @@ class EmbeddingsClient:
             "_api_key",
             "_lock",
             "_slots",
-            "pacer",
+            "controller",
             "_http",
             "_pool",
             "_loops",
@@ -307,17 +308,29 @@ class EmbeddingsClient:
                 on_usage(job.meter.usage)
 
     def close(self) -> None:
-        """Close the HTTP clients this instance made (injected ones are the caller's)."""
+        """Close everything this instance made: the sync HTTP client, its threads, and every loop's async client.
+
+        Injected HTTP clients are the caller's and stay open. An async client
+        of a loop still running is closed on that loop; of a closed loop, its
+        connections went with the loop.
+        """
         with self._lock:
             if self._http is not None and self._http is not self._injected_http:
                 self._http.close()
             self._http = self._injected_http
             if self._pool is not None:
-                self._pool.shutdown(wait=False)
+                self._pool.shutdown()
                 self._pool = None
+            states = list(self._loops.items())
+            self._loops.clear()
+        for loop, state in states:
+            if state.owned:
+                _close_on(loop, state.http)
 
     async def aclose(self) -> None:
+        """``close`` from a coroutine: this loop's async client is awaited closed, the rest as ``close`` does."""
         state = self._loops.pop(asyncio.get_running_loop(), None)
+        self.close()
         if state is not None and state.owned:
             await state.http.aclose()
 
@@ -385,7 +398,7 @@ class EmbeddingsClient:
             [estimate_tokens(t) for t in sent],
             max_inputs=max(1, min(spec.max_inputs, self.batch_size or spec.max_inputs, per_answer)),
             max_tokens=spec.max_tokens,
-            min_batches=self.max_concurrency,
+            min_batches=max(1, int(self.controller.limit)),  # the limit found so far, not the ceiling
         )
         codec = CODECS[spec.api]
         job = Job(
@@ -400,7 +413,7 @@ class EmbeddingsClient:
             dimension=self.dimension,
             policy=self.policy,
             sink=sink,
-            pacer=self.pacer,
+            controller=self.controller,
             meter=meter,
         )
         return job, blanks
@@ -440,38 +453,30 @@ class EmbeddingsClient:
                 self._http = httpx.Client(timeout=self.timeout, limits=_limits(self.max_concurrency))
             return self._http
 
-    def _executor(self) -> ThreadPoolExecutor:
+    def _executor(self) -> Workers:
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="aiml-embeddings")
+                self._pool = Workers(self.max_concurrency, "aiml-embeddings")
             return self._pool
 
     def _run_sync(self, job: Job, on_progress: ProgressCallback | None) -> list[Failure]:
         http = self._sync_http()
-        abort = threading.Event()
+        run = Run(on_progress)
 
-        def run(batch: range) -> list[Failure]:
+        def one(batch: range) -> None:
             with self._slots:
-                if abort.is_set():
-                    return [(batch, None)]
-                failures = drive_sync(batch_flow(job, batch), http, self.timeout, self._sleep)
-            if _fatal(failures):
-                abort.set()
-            return failures
+                if run.starts(batch):
+                    run.finished(batch, drive_sync(batch_flow(job, batch), http, self.timeout, self._sleep))
 
-        if len(job.batches) == 1:
-            failures = run(job.batches[0])
-            _report(on_progress, job.batches[0])
-            return failures
-        futures = {self._executor().submit(run, batch): batch for batch in job.batches}
-        failures = []
         try:
-            for future in as_completed(futures):
-                failures += future.result()
-                _report(on_progress, futures[future])
+            if len(job.batches) == 1:
+                one(job.batches[0])
+            else:
+                for future in as_completed([self._executor().submit(partial(one, batch)) for batch in job.batches]):
+                    future.result()
         finally:
-            abort.set()  # an interrupted caller stops the batches not yet started
-        return failures
+            run.stop()  # an interrupted caller stops the batches not yet started, and does not wait for the rest
+        return run.failures
 
     # --- async: one AsyncClient and one semaphore per event loop -------------
 
@@ -489,37 +494,29 @@ class EmbeddingsClient:
 
     async def _run_async(self, job: Job, on_progress: ProgressCallback | None) -> list[Failure]:
         state = self._loop_state()
-        abort = asyncio.Event()
+        run = Run(on_progress)
 
-        async def run(batch: range) -> list[Failure]:
+        async def one(batch: range) -> None:
             async with state.slots:
-                if abort.is_set():
-                    return [(batch, None)]
-                failures = await drive_async(batch_flow(job, batch), state.http, self.timeout, self._async_sleep)
-            if _fatal(failures):
-                abort.set()
-            _report(on_progress, batch)
-            return failures
+                if run.starts(batch):
+                    failures = await drive_async(batch_flow(job, batch), state.http, self.timeout, self._async_sleep)
+                    run.finished(batch, failures)
 
         if len(job.batches) == 1:
-            return await run(job.batches[0])
-        tasks = [asyncio.ensure_future(run(batch)) for batch in job.batches]
+            await one(job.batches[0])
+            return run.failures
+        tasks = [asyncio.ensure_future(one(batch)) for batch in job.batches]
         try:
-            results = await asyncio.gather(*tasks)
-        except BaseException:
+            await asyncio.gather(*tasks)
+        finally:
+            run.stop()
             for task in tasks:
                 task.cancel()
-            raise
-        return [failure for batch_failures in results for failure in batch_failures]
+        return run.failures
 
 
 def _limits(concurrency: int) -> httpx.Limits:
     return httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-
-
-def _fatal(failures: list[Failure]) -> bool:
-    """A failure that would hit every other batch too (auth, credits, outage), unlike one long input."""
-    return any(e is not None and not isinstance(e, InputTooLongError) for _, e in failures)
 
 
 def _report_skipped(on_progress: ProgressCallback | None, job: Job) -> None:
@@ -529,9 +526,20 @@ def _report_skipped(on_progress: ProgressCallback | None, job: Job) -> None:
         on_progress(repeats)
 
 
-def _report(on_progress: ProgressCallback | None, batch: range) -> None:
-    if on_progress is not None:
-        on_progress(len(batch))
+def _close_on(loop: asyncio.AbstractEventLoop, http: httpx.AsyncClient) -> None:
+    """Close an async client on its own loop, from whatever thread or loop calls ``close``."""
+    if loop.is_closed():
+        return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        loop.create_task(http.aclose())
+    elif loop.is_running():
+        asyncio.run_coroutine_threadsafe(http.aclose(), loop)
+    else:
+        loop.run_until_complete(http.aclose())
 
 
 def _check_dimensions(spec: ModelSpec, dimensions: int | None) -> int | None:

@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import ConfigurationError
 from .roles import Role
 
-DEFAULT_MAX_CONCURRENCY = 8
-"""Matches the raw-httpx floor the benchmark compares against, and keeps one client far below
-the documented per-account limits (Inworld: 50 requests per second)."""
+DEFAULT_MAX_CONCURRENCY = 32
+"""The ceiling of the adaptive in-flight limit, which starts at 8 and grows only while the server keeps up
+(latency flat, no refusals), so a generous server is used and a strict one is not hammered."""
 DEFAULT_TIMEOUT = 60.0
 
 _SECRET_FIELDS = frozenset({"default_headers"})

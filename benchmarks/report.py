@@ -10,6 +10,11 @@ WALL_FACTOR = 1.15
 CPU_FACTOR = 1.2
 RATE_SHARE = 0.95
 MAX_429_PER_10K = 10
+RATE_SCENARIOS = ("rate-hinted", "rate", "headers")
+CONCURRENCY_FACTOR = 1.4
+"""Wall on the concurrency-limited server, over the same client's on the unlimited one (short texts)."""
+SLOW_FACTOR = 1.5
+"""Wall under the slow tail and under faults, over the same client's on the unlimited server."""
 
 
 def limit_share(row: dict[str, Any]) -> float | None:
@@ -90,13 +95,18 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
                 continue
             ok = _right(row, long["texts"])
             detail = f"{row['verdict']['right']}/{long['texts']} right"
-            if ok and fastest is not None and row["wall"] is not None:
+            if fastest is None:
+                ok = False
+                detail += ", no peer in this run to compare with (not judged)"
+            elif ok and row["wall"] is not None:
                 detail += f", {row['wall']:.2f} s vs fastest passing peer {fastest:.2f} s"
                 ok = row["wall"] <= fastest
             add("long: every vector right, no slower than the fastest passing peer", c, ok, detail)
 
-    rate = results.get("rate")
-    if rate:
+    for name in RATE_SCENARIOS:
+        rate = results.get(name)
+        if not rate:
+            continue
         for c, row in rate["rows"].items():
             if not c.startswith("ours-"):
                 continue
@@ -106,9 +116,36 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
                 _right(row, rate["texts"]) and share is not None and share >= RATE_SHARE
                 and per_10k <= MAX_429_PER_10K
             )  # fmt: skip
-            add("rate: >= 95% of the limit's throughput, <= 10 429s per 10,000 texts", c, ok,
-                f"{'-' if share is None else f'{share:.0%}'} of the limit, {per_10k:.0f} 429s per 10,000 texts"
+            add(f"{name}: >= 95% of the limit's throughput, <= 10 429s per 10,000 texts", c, ok,
+                f"{'-' if share is None else f'{share:.0%}'} of the limit, {row['server']['rate_limited_429']} 429s "
+                f"for {rate['texts']:,} texts ({per_10k:.0f} per 10,000)"
                 + (f"; {row['error']}" if row["error"] else ""))  # fmt: skip
+
+    def against_unlimited(name: str, factor: float, max_429: int | None) -> None:
+        scenario, base = results.get(name), results.get("short")
+        if not scenario or not base:
+            return
+        for c, row in scenario["rows"].items():
+            unlimited = base["rows"].get(c)
+            if not c.startswith("ours-") or unlimited is None or not unlimited["wall"]:
+                continue
+            ok = _right(row, scenario["texts"]) and row["wall"] is not None
+            detail = f"{row['verdict']['right']}/{scenario['texts']} right"
+            if row["wall"] is not None:
+                ratio = row["wall"] / unlimited["wall"]
+                ok = ok and ratio <= factor
+                detail += f", {row['wall']:.2f} s = {ratio:.2f}x its unlimited {unlimited['wall']:.2f} s"
+            target = f"{name}: <= {factor}x the unlimited run"
+            if max_429 is not None:
+                refused = row["server"]["rate_limited_429"] * 10_000 / scenario["texts"]
+                ok = ok and refused <= max_429
+                detail += f", {row['server']['rate_limited_429']} 429s"
+                target += f", <= {max_429} 429s per 10,000 texts"
+            add(target, c, ok, detail)
+
+    against_unlimited("concurrency", CONCURRENCY_FACTOR, MAX_429_PER_10K)
+    against_unlimited("tail", SLOW_FACTOR, None)
+    against_unlimited("faults", SLOW_FACTOR, None)
 
     faults = results.get("faults")
     if faults:
@@ -128,7 +165,7 @@ def render(report: dict[str, Any]) -> str:
     lines: list[str] = []
     for name, sc in report["scenarios"].items():
         lines += [f"### {sc['title']}", ""]
-        rate = name == "rate"
+        rate = name in RATE_SCENARIOS
         head = (
             "| client | runs | wall s | CPU s | peak RSS MB | requests | 429s | faults met | right | lost | misplaced"
         )

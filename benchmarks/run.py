@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ import numpy as np
 
 from .report import evaluate, render
 from .scenarios import Scenario, scenarios
+from .server import Config
 from .vectors import check
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -246,6 +247,17 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _setting(item: str) -> tuple[str, Any]:
+    key, _, value = item.partition("=")
+    known = {f.name for f in fields(Config)}
+    if key not in known:
+        raise SystemExit(f"--server {item!r}: {key!r} is not a server setting (one of {', '.join(sorted(known))})")
+    try:
+        return key, json.loads(value)
+    except ValueError:
+        return key, value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark aiml-embeddings against its peers on a loopback server.")
     parser.add_argument("--runs", type=int, default=3, help="runs per client (median reported)")
@@ -254,9 +266,18 @@ def main() -> None:
     parser.add_argument("--clients", nargs="*", help="client names to run (default: all of each scenario)")
     parser.add_argument("--no-peers", action="store_true", help="only ours and the floor (no venvs needed)")
     parser.add_argument("--out", default=str(HERE / "results" / "latest"), help="path stem of the .json and .md")
+    parser.add_argument(
+        "--server", nargs="*", default=[], metavar="KEY=VALUE",
+        help="vary the server of every chosen scenario (a benchmarks.server.Config field), e.g. burst_seconds=5",
+    )  # fmt: skip
     args = parser.parse_args()
 
     chosen = [s for s in scenarios(args.scale, args.runs) if not args.only or s.name in args.only]
+    overrides = dict(_setting(item) for item in args.server)
+    for s in chosen:
+        if overrides:
+            s.server.update(overrides)
+            s.title += " (" + ", ".join(f"{k}={v}" for k, v in overrides.items()) + ")"
     for s in chosen:
         s.clients = [
             c for c in s.clients

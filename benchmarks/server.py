@@ -50,7 +50,12 @@ class Config:
     burst_seconds: float = 60.0
     """Bucket size in seconds of the rate (60: a full minute's quota, as providers grant it)."""
     retry_after: bool = False
-    """Send ``Retry-After`` (the seconds until the bucket holds enough) with every 429."""
+    """Send ``Retry-After`` (the seconds until the bucket holds enough, rounded up) with every 429."""
+    ratelimit_headers: bool = False
+    """Send ``x-ratelimit-{limit,remaining,reset}-{requests,tokens}`` on every answer, as OpenAI does
+    (limit: what the bucket holds; reset: the time until it is full again)."""
+    concurrency_limit: int | None = None
+    """Refuse (429, no ``Retry-After``) a request that arrives while this many are being served."""
     error_rate: float = 0.0
     """Share of accepted requests answered 500/502/503."""
     drop_rate: float = 0.0
@@ -186,7 +191,8 @@ class BenchServer:
             texts, model, dimension, base64_out = self.parse(inworld, headers, body)
             tokens = [count_tokens(t) for t in texts]
             total = sum(tokens)
-            self.limit(total, inworld)
+            self.refuse_concurrency(inworld)
+            window = self.limit(total, inworld)
         except Rejection as no:
             if no.status == 429:
                 stats.rate_limited_429 += 1
@@ -197,7 +203,7 @@ class BenchServer:
         stats.in_flight += 1
         stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
         try:
-            return await self.answer(inworld, texts, model, dimension, base64_out, total, writer, request_id)
+            return await self.answer(inworld, texts, model, dimension, base64_out, total, writer, request_id, window)
         finally:
             stats.in_flight -= 1
 
@@ -211,6 +217,7 @@ class BenchServer:
         total: int,
         writer: asyncio.StreamWriter,
         request_id: str,
+        window: dict[str, str],
     ) -> bool:
         config, stats = self.config, self.stats
         roll = self.random.random()
@@ -235,7 +242,7 @@ class BenchServer:
             stats.injected_5xx += 1
             status = self.random.choice((500, 502, 503))
             await _write(
-                writer, status, json.dumps(_error_body(status, "injected server error", inworld)), {}, request_id
+                writer, status, json.dumps(_error_body(status, "injected server error", inworld)), window, request_id
             )
             return True
         if inworld:
@@ -259,7 +266,7 @@ class BenchServer:
         stats.inputs_embedded += len(texts)
         stats.tokens_embedded += total
         stats.last_answer = self.clock()
-        await _write(writer, 200, payload, {}, request_id)
+        await _write(writer, 200, payload, window, request_id)
         return True
 
     # --- the API's rules ----------------------------------------------------
@@ -325,11 +332,17 @@ class BenchServer:
             )
         return texts, model["model"], INWORLD_DIMENSION, False  # type: ignore[return-value]
 
-    def limit(self, tokens: int, inworld: bool) -> None:
+    def refuse_concurrency(self, inworld: bool) -> None:
+        limit = self.config.concurrency_limit
+        if limit is not None and self.stats.in_flight >= limit:
+            raise Rejection(429, _error_body(429, f"Too many concurrent requests (limit {limit})", inworld))
+
+    def limit(self, tokens: int, inworld: bool) -> dict[str, str]:
         """Take one request and ``tokens`` from the buckets, or answer 429 (taking nothing).
 
-        Admissions are stamped: how fast tokens got past the limit is the
-        rate-limit scenario's throughput, whatever the responses' latency.
+        Returns the ``x-ratelimit-*`` headers of the answer (when the scenario
+        sends them). Admissions are stamped: how fast tokens got past the
+        limit is the rate-limit scenario's throughput, whatever the latency.
         """
         waits = []
         for bucket, by_tokens in self.buckets:
@@ -337,7 +350,7 @@ class BenchServer:
             waits.append(bucket.wait_for(tokens if by_tokens else 1))
         wait = max(waits, default=0.0)
         if wait > 0:
-            headers = {}
+            headers = self.window()
             if self.config.retry_after and math.isfinite(wait):
                 headers["Retry-After"] = str(max(1, math.ceil(wait)))
             raise Rejection(429, _error_body(429, "Rate limit exceeded, slow down", inworld), headers)
@@ -346,6 +359,26 @@ class BenchServer:
         self.stats.requests_admitted += 1
         self.stats.tokens_admitted += tokens
         self.stats.last_admit = self.clock()
+        return self.window()
+
+    def window(self) -> dict[str, str]:
+        if not self.config.ratelimit_headers:
+            return {}
+        out = {}
+        for bucket, by_tokens in self.buckets:
+            kind = "tokens" if by_tokens else "requests"
+            out[f"x-ratelimit-limit-{kind}"] = str(int(bucket.capacity))
+            out[f"x-ratelimit-remaining-{kind}"] = str(max(0, int(bucket.level)))
+            out[f"x-ratelimit-reset-{kind}"] = _duration((bucket.capacity - bucket.level) / bucket.rate)
+        return out
+
+
+def _duration(seconds: float) -> str:
+    """OpenAI's forms: ``"17ms"``, ``"1.5s"``, ``"6m0s"``."""
+    if seconds < 1:
+        return f"{max(0, round(seconds * 1000))}ms"
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}m{rest:.0f}s" if minutes else f"{rest:.3g}s"
 
 
 def _error_body(status: int, message: str, inworld: bool = False) -> dict[str, Any]:

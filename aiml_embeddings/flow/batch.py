@@ -1,9 +1,10 @@
 """One batch, start to end, written once for both sync and async (sans-IO).
 
 ``batch_flow`` is a generator that yields what it needs done (send this
-request, sleep this long) and is sent back what happened. The retry,
-split and decode logic therefore exists once; the drivers in ``drive``
-are the only places that touch the network or the clock.
+request, sleep this long, send a copy of that late one) and is sent back
+what happened. The retry, split, hedge and decode logic therefore exists
+once; the drivers in ``drive`` are the only places that touch the network
+or the clock, and the flow controller decides when and how fast.
 """
 
 from __future__ import annotations
@@ -34,11 +35,15 @@ from ..plan import halves
 from ..usage import Meter
 from ..wire import Answer, Codec, RawVector
 from ..wire.base import dimension_of
+from .controller import FlowController, Kind, Ticket
 from .http import LARGEST_ANSWER, BadBody, answer_cap
-from .pacing import Pacer
 from .retry import RetryPolicy, is_retryable, looks_too_large, retry_after
 
 logger = logging.getLogger("aiml_embeddings")
+
+
+Reply = httpx.Response | httpx.RequestError | BadBody | None
+"""What one request came back with: an answer, a transport error, an unreadable body, or nothing (cancelled)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ class Send:
     body: bytes
     max_answer_bytes: int = LARGEST_ANSWER
     """The largest answer this batch can honestly get (``http.answer_cap``)."""
+    hedge_after: float | None = None
+    """Seconds after which the driver answers ``OVERDUE`` if the request is still out (None: just wait)."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +62,36 @@ class Sleep:
     seconds: float
 
 
-Action = Send | Sleep
-Reply = httpx.Response | httpx.RequestError | BadBody | None
+@dataclass(frozen=True)
+class Hedge:
+    """Send a copy of the overdue request and answer ``Won`` with the first good reply of the two."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Keep waiting for the overdue request alone: answer ``OVERDUE`` again after ``seconds`` (None: never)."""
+
+    seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """The request sent with ``hedge_after`` has not answered in that time."""
+
+
+OVERDUE = Overdue()
+
+
+@dataclass(frozen=True)
+class Won:
+    reply: Reply
+    copy: bool
+    """Whether the copy answered first (the other one was cancelled or abandoned)."""
+
+
+Action = Send | Sleep | Hedge | Wait
+Event = Reply | Overdue | Won
+"""What the driver sends back into the flow: a reply, the news that it is overdue, or the winner of a race."""
 Failure = tuple[range, AIMLEmbeddingsError | None]
 """A batch that did not finish, with its error (None: never started, another batch failed first)."""
 
@@ -83,7 +118,7 @@ class Job:
     dimension: int | None
     policy: RetryPolicy
     sink: Sink
-    pacer: Pacer
+    controller: FlowController
     _lock: threading.Lock = field(default_factory=threading.Lock)
     meter: Meter = field(default_factory=Meter)
 
@@ -105,7 +140,7 @@ class Job:
         return secrets_of(self.headers.get("Authorization", ""))
 
 
-Flow = Generator[Action, Reply, list[Failure]]
+Flow = Generator[Action, Event, list[Failure]]
 
 
 def batch_flow(job: Job, batch: range) -> Flow:
@@ -139,40 +174,63 @@ def batch_flow(job: Job, batch: range) -> Flow:
     return failures
 
 
-def _attempts(job: Job, part: range) -> Generator[Action, Reply, list[RawVector] | _TooLarge | AIMLEmbeddingsError]:
+def _attempts(job: Job, part: range) -> Generator[Action, Event, list[RawVector] | _TooLarge | AIMLEmbeddingsError]:
     """One batch until it succeeds, is too large, or fails for good.
 
-    Failures other than 429 are retried ``max_retries`` times with their own
-    backoff. 429s are retried for as long as ``rate_limit_patience`` allows,
-    spaced by the pacer's client-wide pause rather than by a sleep here, so
-    the other batches wait too instead of drawing their own 429s.
+    Each event has one line: the request sent (``Send``), the hedge sent
+    (``Hedge``, when the controller grants a copy), the answer received
+    (``_read``), the 429 (``rate_limited``) and the retry (``Sleep`` after
+    a fault). Failures other than 429 are retried ``max_retries`` times
+    while the controller's retry budget lasts; 429s for as long as
+    ``rate_limit_patience`` allows, spaced by the controller (a pause for
+    everyone, a lower in-flight limit, or a slower pace) rather than by a
+    sleep here.
     """
     texts = job.texts[part.start : part.stop]
     body = json.dumps(job.codec.encode(job.spec, texts, job.params)).encode("utf-8")
-    cost = sum(len(t) for t in texts) // 4 + len(texts)  # quota pacing wants a close estimate, not a safe one
+    cost = sum(len(t) for t in texts) // 4 + len(texts)  # pacing wants a close estimate, not a safe one
+    control = job.controller
     failures = 0
     limited_since: float | None = None
     while True:
-        while (wait := job.pacer.admit(cost)) > 0:
-            yield Sleep(wait)
-        sent_at = job.pacer.now()
-        reply: Reply = None
-        limited = False
+        ticket = yield from _admission(control, cost)
+        copy: Ticket | None = None
         job.meter.count(requests=1)  # usage: request sent
         try:
-            reply = yield Send(job.url, job.headers, body, answer_cap(len(part), job.dimension))
-        finally:
-            limited = isinstance(reply, httpx.Response) and reply.status_code == 429
-            hint = retry_after(reply.headers) if limited else None  # type: ignore[union-attr]
-            if hint is not None:
-                hint = min(hint, job.policy.retry_after_cap)
-            job.pacer.finished(sent_at, cost, rate_limited=limited, hint=hint)
+            event = yield Send(
+                job.url,
+                job.headers,
+                body,
+                max_answer_bytes=answer_cap(len(part), job.dimension),
+                hedge_after=control.first_check(cost),
+            )
+            while isinstance(event, Overdue) and copy is None:
+                late = control.overdue(ticket)
+                if isinstance(late, Ticket):
+                    copy = late
+                    job.meter.count(requests=1)  # usage: hedge sent
+                    event = yield Hedge()
+                else:
+                    event = yield Wait(late)
+        except BaseException:  # closed or interrupted mid-request: give the slots back, whatever happens next
+            control.answered(ticket, "abandoned")
+            if copy is not None:
+                control.answered(copy, "abandoned")
+            raise
+        won = event if isinstance(event, Won) else Won(None if isinstance(event, Overdue) else event, False)
+        reply = won.reply
         outcome = _read(job, part, reply)
+        kind, hint = _evidence(reply, outcome, job.policy)
+        first, other = (copy, ticket) if won.copy and copy is not None else (ticket, copy)
+        headers = reply.headers if isinstance(reply, httpx.Response) else None
+        control.answered(first, kind, retry_after=hint, headers=headers)
+        if other is not None:
+            control.answered(other, "abandoned")
         if not isinstance(outcome, _Retryable):
             return outcome
-        if limited:
+        if kind == "rate_limited":
             job.meter.count(rate_limited=1)  # usage: answer 429
-            now = job.pacer.now()
+            now = control.now()
             limited_since = now if limited_since is None else limited_since
             if now - limited_since >= job.policy.rate_limit_patience:
                 return outcome.error
@@ -180,10 +238,31 @@ def _attempts(job: Job, part: range) -> Generator[Action, Reply, list[RawVector]
             continue
         limited_since = None
         failures += 1
-        if failures > job.policy.max_retries:
+        if failures > job.policy.max_retries or not control.may_retry():
             return outcome.error
         job.meter.count(retries=1)  # usage: retry
-        yield Sleep(job.policy.delay(failures - 1, reply.headers if isinstance(reply, httpx.Response) else None))
+        yield Sleep(job.policy.delay(failures - 1, headers))
+
+
+def _admission(control: FlowController, cost: int) -> Generator[Action, Event, Ticket]:
+    """Wait (in yielded sleeps) until the controller admits a request of ``cost``."""
+    while not isinstance(admitted := control.admit(cost), Ticket):
+        yield Sleep(admitted)
+    return admitted
+
+
+def _evidence(
+    reply: Reply, outcome: list[RawVector] | _TooLarge | AIMLEmbeddingsError | _Retryable, policy: RetryPolicy
+) -> tuple[Kind, float | None]:
+    """What one answer tells the controller, and the server's hint when it refused for rate."""
+    if isinstance(reply, httpx.Response) and reply.status_code == 429:
+        hint = retry_after(reply.headers)
+        return "rate_limited", None if hint is None else min(hint, policy.retry_after_cap)
+    if isinstance(outcome, list):
+        return "ok", None
+    if isinstance(outcome, _Retryable):
+        return "fault", None
+    return "final", None
 
 
 @dataclass(frozen=True)

@@ -32,12 +32,15 @@ class RetryPolicy:
     A rate limit can take minutes to clear where a 5xx clears in seconds, so
     counting retries would either give up on a rate limit or hammer a broken
     server: 429s are retried for ``rate_limit_patience`` seconds of unbroken
-    refusals, everything else ``max_retries`` times.
+    refusals (paced by the flow controller), everything else ``max_retries``
+    times, within the controller's retry budget. A dropped connection or a
+    5xx is usually one bad connection or one bad backend, so the first retry
+    comes quickly (0.075 to 0.15 s) and only repeated failures back off.
     """
 
     max_retries: int = 5
     rate_limit_patience: float = 180.0
-    initial: float = 0.5
+    initial: float = 0.15
     factor: float = 2.0
     cap: float = 20.0
     retry_after_cap: float = 60.0

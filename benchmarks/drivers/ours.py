@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from .common import Call, main
 
@@ -42,14 +43,13 @@ def llama_index(texts: list[str], base_url: str, *, run_async: bool, quota: bool
     return lambda: emb.get_text_embedding_batch(texts)
 
 
-def core(texts: list[str], base_url: str, *, output: str, quota: bool = False, max_concurrency: int = 8) -> Call:
+def core(texts: list[str], base_url: str, *, output: str, quota: bool = False, **settings: Any) -> Call:
     from aiml_embeddings import EmbeddingsClient
 
     rpm, tpm = _quota(quota)
     client = EmbeddingsClient(
-        MODEL, base_url=base_url, api_key=_key(), max_concurrency=max_concurrency,
-        requests_per_minute=rpm, tokens_per_minute=tpm,
-    )  # fmt: skip
+        MODEL, base_url=base_url, api_key=_key(), requests_per_minute=rpm, tokens_per_minute=tpm, **settings
+    )
     return lambda: client.embed(texts, output=output)  # type: ignore[call-overload]
 
 
@@ -62,8 +62,10 @@ BUILDERS = {
     "ours-langchain-async-quota": lambda t, u: langchain(t, u, run_async=True, quota=True),
     "ours-llamaindex-async-quota": lambda t, u: llama_index(t, u, run_async=True, quota=True),
     "ours-core-list": lambda t, u: core(t, u, output="list"),
-    # The knob, on a server that (unlike a real one) serves any number of requests in parallel.
-    "ours-core-list-concurrency-32": lambda t, u: core(t, u, output="list", max_concurrency=32),
+    # The old default ceiling, for comparison with the adaptive limit's default of 32.
+    "ours-core-list-concurrency-8": lambda t, u: core(t, u, output="list", max_concurrency=8),
+    # What hedging buys on a slow tail.
+    "ours-core-list-no-hedge": lambda t, u: core(t, u, output="list", hedge=False),
     "ours-core-numpy": lambda t, u: core(t, u, output="numpy"),
     "ours-core-numpy-quota": lambda t, u: core(t, u, output="numpy", quota=True),
 }

@@ -14,7 +14,7 @@ SECRET = "sk-very-secret-0123456789"
 
 
 class Sleeps(list[float]):
-    """A sleep that only records, and the clock it moves: no test waits, yet time passes for the pacer."""
+    """A sleep that only records, and the clock it moves: no test waits, yet time passes for the flow controller."""
 
     now = 1000.0
 
@@ -50,6 +50,7 @@ def make(api: FakeAPI, sleeps: Sleeps) -> Callable[..., EmbeddingsClient]:
 
     def build(model: str = "text-embedding-3-small", **settings: Any) -> EmbeddingsClient:
         settings.setdefault("api_key", SECRET)
+        settings.setdefault("hedge", False)  # a fake clock makes every request look late; hedging has its own tests
         return EmbeddingsClient(
             model,
             http_client=api.sync(),

@@ -192,17 +192,7 @@ def test_a_429_pauses_every_batch_not_just_its_own(api: FakeAPI, make: Make, sle
     assert right(client.embed(TEXTS * 4), TEXTS * 4)
     refused_at = seen[0]
     assert all(t >= refused_at + 2 for t in seen[1:])
-    assert client.pacer.rate_limited == 1
-
-
-def test_quota_pacing_gives_back_what_a_refused_request_took(sleeps: Sleeps) -> None:
-    from aiml_embeddings.flow.pacing import Pacer
-
-    pacer = Pacer(4, tokens_per_minute=600, clock=sleeps.clock)
-    assert pacer.admit(600) == 0
-    pacer.finished(sleeps.now, 600, rate_limited=True, hint=1.0)
-    sleeps(1.0)
-    assert pacer.admit(600) == 0  # the refused request's tokens came back: no minute-long wait
+    assert client.controller.counts.rate_limited == 1
 
 
 async def test_async_rides_the_same_faults(api: FakeAPI, make: Make, sleeps: Sleeps) -> None:
@@ -240,13 +230,3 @@ def test_an_auth_failure_stops_the_other_batches(api: FakeAPI, make: Make) -> No
         make(dimensions=8, max_concurrency=2, batch_size=16).embed([f"t{i}" for i in range(320)])
     assert len(api.requests) <= 3
     assert len(info.value.failed_indices) == 320
-
-
-def test_unhinted_429s_cut_the_requests_in_flight(api: FakeAPI, make: Make) -> None:
-    limits: list[float] = []
-    api.faults += [lambda r, b: limits.append(client.pacer.limit), times(4, status(429))]  # type: ignore[func-returns-value]
-    client = make(dimensions=8, max_concurrency=8, batch_size=16)
-    assert right(client.embed(TEXTS * 20), TEXTS * 20)
-    assert client.pacer.rate_limited == 4
-    assert min(limits) <= 4  # cut while the 429s came...
-    assert client.pacer.limit > min(limits)  # ...and grown back on success

@@ -121,10 +121,10 @@ def test_the_fork_hook_rebuilds_the_runtime_and_warns_about_an_injected_client(
     client = make(dimensions=8, batch_size=16)
     texts = [f"text {i}" for i in range(64)]
     client.embed(texts)
-    before = (client._lock, client._slots, client.pacer, client._pool)
+    before = (client._lock, client._slots, client.controller, client._pool)
     assert before[3] is not None  # the multi-batch call started a pool
     _after_fork_in_child()
-    after = (client._lock, client._slots, client.pacer, client._pool)
+    after = (client._lock, client._slots, client.controller, client._pool)
     assert all(a is not b for a, b in zip(before[:3], after[:3], strict=True)) and after[3] is None
     assert "http_client" in caplog.text and "forked" in caplog.text
     assert [v[0] for v in client.embed(texts)] == [marker(t) for t in texts]

@@ -208,8 +208,8 @@ def test_model_validate_builds_the_client_on_first_use(fake_api: FakeAPI) -> Non
     assert len(emb.embed_query("q")) == MODELS["voyage-2"].dimension
 
 
-def test_quota_settings_reach_the_pacer(fake_api: FakeAPI) -> None:
+def test_quota_settings_reach_the_controller(fake_api: FakeAPI) -> None:
     emb = make(fake_api, requests_per_minute=60, tokens_per_minute=6000)
-    pacer = emb.client.pacer
-    assert pacer.admit(6000) == 0  # the first minute's tokens are there...
-    assert pacer.admit(10) > 0  # ...and then the next request waits instead of drawing a 429
+    controller = emb.client.controller
+    assert not isinstance(controller.admit(6000), float)  # the first minute's tokens are there...
+    assert isinstance(controller.admit(10), float)  # ...and then the next request waits instead of drawing a 429

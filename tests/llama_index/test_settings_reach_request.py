@@ -175,14 +175,15 @@ def test_truncate_clips_an_over_long_text_before_sending(make: Make, api: FakeAP
     assert 0 < len(sent) < len(long_text)
 
 
-def test_quota_settings_reach_the_pacer(make: Make) -> None:
-    pacer = make(requests_per_minute=60, tokens_per_minute=6000).client.pacer
-    assert pacer.admit(6000) == 0
-    assert pacer.admit(10) > 0
+def test_quota_settings_reach_the_controller(make: Make) -> None:
+    controller = make(requests_per_minute=60, tokens_per_minute=6000).client.controller
+    assert not isinstance(controller.admit(6000), float)
+    assert isinstance(controller.admit(10), float)
 
 
-def test_quota_set_after_construction_reaches_the_pacer(make: Make) -> None:
+def test_quota_set_after_construction_reaches_the_controller(make: Make) -> None:
     embed = make()
     embed.requests_per_minute = 60
     assert embed.client.requests_per_minute == 60
-    assert embed.client.pacer.admit(1) == 0
+    assert embed.client.controller.requests_per_minute == 60
+    assert not isinstance(embed.client.controller.admit(1), float)
