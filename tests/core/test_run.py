@@ -17,7 +17,7 @@ import pytest
 
 from aiml_embeddings import AuthenticationError, EmbeddingsClient
 
-from .fake_api import FakeAPI, status
+from ..fake_api import FakeAPI, status
 from .conftest import SECRET, Sleeps
 
 Make = Callable[..., EmbeddingsClient]
