@@ -102,13 +102,10 @@ def _quiet_stdout() -> None:
 
 def demo_command() -> int:
     """The demo needs both frameworks, so it lives above the adapters; without them, say what to install."""
-    try:
-        from aiml_embeddings_examples.demo import run_demo
-        from aiml_embeddings_examples.replay import NotRecordedError
-    except ImportError as exc:
-        raise ImportError(
-            f"the demo needs LangChain and LlamaIndex ({exc}): pip install \"aiml-embeddings[langchain,llama-index]\""
-        ) from None
+    from aiml_embeddings_examples.demo import require_frameworks, run_demo
+    from aiml_embeddings_examples.replay import NotRecordedError
+
+    require_frameworks()
     try:
         return run_demo(sys.stdout)
     except NotRecordedError as exc:

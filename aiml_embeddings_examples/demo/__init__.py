@@ -23,6 +23,18 @@ def corpus() -> tuple[list[str], list[str]]:
     return list(data["documents"]), list(data["queries"])
 
 
+def require_frameworks() -> None:
+    """Fail before any output when a framework the demo shows is missing, naming the install that brings it."""
+    try:
+        import langchain_core  # noqa: F401
+        import llama_index.core  # noqa: F401
+        import yaml  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(
+            f"the demo needs LangChain and LlamaIndex ({exc}): pip install \"aiml-embeddings[all]\""
+        ) from None
+
+
 def run_demo(out: TextIO) -> int:
     """Print the top hits of each bundled query from both frameworks; return the exit status."""
     from langchain_core.vectorstores import InMemoryVectorStore

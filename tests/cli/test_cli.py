@@ -325,3 +325,14 @@ def test_models_live_against_a_server_without_a_catalogue(
     assert "the model catalogue at http://127.0.0.1:9/api/models answered 404" in line
     assert "no model catalogue" in line and "/v1" in line
     assert str(seen[0].url).startswith("http://127.0.0.1:9/api/models")
+
+
+@pytest.mark.parametrize("missing", ["langchain_core", "llama_index.core"])
+def test_demo_without_a_framework_names_the_install(
+    missing: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(__import__("sys").modules, missing, None)  # as if the extra were not installed
+    assert cli.main(["demo"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""  # nothing printed before the failure
+    assert 'pip install "aiml-embeddings[all]"' in captured.err and missing in captured.err
