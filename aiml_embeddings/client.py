@@ -38,7 +38,7 @@ from .flow.workers import Workers
 from .inputs import EmptyPolicy, blank_positions, check_texts, clip_long
 from .models import DEFAULT_MODEL, Api, ModelSpec, get_model
 from .output import ListSink, NumpySink, Output, Sink
-from .plan import MAX_VALUES_PER_RESPONSE, estimate_tokens, plan_batches
+from .plan import estimate_tokens, inputs_per_request, plan_batches
 from .roles import Purpose, resolve_roles
 from .settings import DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, Settings, checked, values_of
 from .usage import Meter, Usage
@@ -349,74 +349,82 @@ class EmbeddingsClient:
     # --- one call ------------------------------------------------------------
 
     def _job(self, texts: Iterable[str], purpose: Purpose, output: Output) -> tuple[Job, list[int]]:
-        spec = self.spec
-        if purpose not in self.roles:
-            raise ConfigurationError(
-                f"purpose must be 'document' or 'query', not {purpose!r} (model {spec.id!r})", model=spec.id
-            )
-        if output not in ("list", "numpy"):
-            raise ConfigurationError(
-                f"output must be 'list' or 'numpy', not {output!r} (model {spec.id!r})", model=spec.id
-            )
-        items = check_texts(texts, spec.id)
-        blanks = blank_positions(items, spec.id, self.empty_inputs)
-        if blanks and self.dimension is None and len(blanks) == len(items):
-            raise EmptyInputError(
-                f"every input is blank and model {spec.id!r} is not in the registry, so the zero vector's "
-                "length is unknown; pass dimensions=... or remove the blank inputs",
-                model=spec.id,
-                failed_indices=blanks,
-            )
-        blank_set = set(blanks)
-        positions = [i for i in range(len(items)) if i not in blank_set] if blanks else list(range(len(items)))
-        role = self.roles[purpose]
-        sent = [role.prefix + items[i] for i in positions] if role.prefix else [items[i] for i in positions]
-        if self.truncate:
-            sent = clip_long(sent, spec)
-        copies: dict[int, list[int]] = {}
-        if self.dedupe:  # after the prefix and the clipping: what the server would see twice
-            sent, positions, copies = first_occurrences(sent, positions)
+        """One call, planned before its first request: checked inputs, what is sent, where answers land."""
+        self._check_call(purpose, output)
+        items = check_texts(texts, self.spec.id)
+        blanks, positions = self._blanks(items)
+        sent, positions, copies = self._to_send(items, positions, purpose)
         meter = Meter(self._meter)
         meter.count(deduplicated=sum(map(len, copies.values())))
         inner: Sink = ListSink(len(items)) if output == "list" else NumpySink(len(items), self.dimension)
-        sink = FanOut(inner, copies)
-        params: dict[str, object] = dict(role.params)
+        params: dict[str, object] = dict(self.roles[purpose].params)
         if self.dimensions is not None:
             params["dimensions"] = self.dimensions
-        headers: dict[str, str] = {}
-        if sent:
-            key = self._key()
-            headers = {
-                "Authorization": authorization(spec.api, key),
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "User-Agent": f"aiml-embeddings/{__version__}",
-                **self.default_headers,
-            }
-        per_answer = MAX_VALUES_PER_RESPONSE // self.dimension if self.dimension else spec.max_inputs
-        batches = plan_batches(
-            [estimate_tokens(t) for t in sent],
-            max_inputs=max(1, min(spec.max_inputs, self.batch_size or spec.max_inputs, per_answer)),
-            max_tokens=spec.max_tokens,
-            min_batches=max(1, int(self.controller.limit)),  # the limit found so far, not the ceiling
-        )
-        codec = CODECS[spec.api]
+        codec = CODECS[self.spec.api]
         job = Job(
-            spec=spec,
+            spec=self.spec,
             codec=codec,
             url=self.base_url + codec.path,
-            headers=headers,
+            headers=self._headers() if sent else {},
             params=params,
             texts=sent,
             positions=positions,
-            batches=batches,
+            batches=plan_batches(
+                [estimate_tokens(t) for t in sent],
+                max_inputs=inputs_per_request(self.spec.max_inputs, self.batch_size, self.dimension),
+                max_tokens=self.spec.max_tokens,
+                min_batches=max(1, int(self.controller.limit)),  # the limit found so far, not the ceiling
+            ),
             dimension=self.dimension,
             policy=self.policy,
-            sink=sink,
+            sink=FanOut(inner, copies),
             controller=self.controller,
             meter=meter,
         )
         return job, blanks
+
+    def _check_call(self, purpose: Purpose, output: Output) -> None:
+        model = self.spec.id
+        if purpose not in self.roles:
+            raise ConfigurationError(
+                f"purpose must be 'document' or 'query', not {purpose!r} (model {model!r})", model=model
+            )
+        if output not in ("list", "numpy"):
+            raise ConfigurationError(f"output must be 'list' or 'numpy', not {output!r} (model {model!r})", model=model)
+
+    def _blanks(self, items: list[str]) -> tuple[list[int], list[int]]:
+        """The blank positions (per ``empty_inputs``) and the positions to send."""
+        blanks = blank_positions(items, self.spec.id, self.empty_inputs)
+        if blanks and self.dimension is None and len(blanks) == len(items):
+            raise EmptyInputError(
+                f"every input is blank and model {self.spec.id!r} is not in the registry, so the zero vector's "
+                "length is unknown; pass dimensions=... or remove the blank inputs",
+                model=self.spec.id,
+                failed_indices=blanks,
+            )
+        blank_set = set(blanks)
+        return blanks, [i for i in range(len(items)) if i not in blank_set] if blanks else list(range(len(items)))
+
+    def _to_send(
+        self, items: list[str], positions: list[int], purpose: Purpose
+    ) -> tuple[list[str], list[int], dict[int, list[int]]]:
+        """The texts as the server will see them (role prefix, clipping), each distinct one once."""
+        prefix = self.roles[purpose].prefix
+        sent = [prefix + items[i] for i in positions] if prefix else [items[i] for i in positions]
+        if self.truncate:
+            sent = clip_long(sent, self.spec)
+        if not self.dedupe:
+            return sent, positions, {}
+        return first_occurrences(sent, positions)  # after the prefix and the clipping: what the server sees twice
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "Authorization": authorization(self.spec.api, self._key()),
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": f"aiml-embeddings/{__version__}",
+            **self.default_headers,
+        }
 
     def _key(self) -> SecretStr:
         try:

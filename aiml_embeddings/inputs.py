@@ -13,7 +13,7 @@ from typing import Literal
 
 from .errors import EmptyInputError, InputTypeError
 from .models import ModelSpec
-from .plan import clip_to_tokens, estimate_tokens
+from .plan import clip_to_tokens
 
 EmptyPolicy = Literal["error", "zeros"]
 """``error``: raise before any request. ``zeros``: answer a zero vector without sending it."""
@@ -75,10 +75,10 @@ def blank_positions(texts: list[str], model: str, policy: EmptyPolicy) -> list[i
 def clip_long(texts: list[str], spec: ModelSpec) -> list[str]:
     """Client-side truncation to the model's context, for ``truncate=True``.
 
-    The estimate over-counts tokens, so a clipped input is always within the
-    context; the price is that some inputs lose a little more than needed.
+    Clipping plans for more tokens than estimated, so a clipped input is
+    within the context; the price is that some inputs lose a little more than needed.
     """
-    clipped = [clip_to_tokens(t, spec.context) if estimate_tokens(t) > spec.context else t for t in texts]
+    clipped = [clip_to_tokens(t, spec.context) for t in texts]
     cut = sum(1 for a, b in zip(texts, clipped, strict=False) if a is not b)
     if cut:
         logger.warning("truncated %d input(s) to the %d-token context of %r", cut, spec.context, spec.id)

@@ -1,16 +1,21 @@
 """Pure batch planning: which inputs travel together, within a model's limits.
 
-No tokenizer is fetched over the network: a conservative estimate from the
-UTF-8 length keeps every request under the per-request token cap, and a
-batch the server still finds too large is split by the client, not failed.
+No tokenizer is fetched over the network. One estimate from the UTF-8
+length serves everywhere: pacing and quotas take it as it is (they want it
+close), while batches and clipping plan for ``PLANNING_MARGIN`` more, so no
+request crosses a per-request token cap on the estimate's account; a batch
+the server still finds too large is split by the client, not failed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-BYTES_PER_TOKEN = 3
-"""English runs at about 4 UTF-8 bytes per token and CJK at about 3, so 3 over-counts safely."""
+BYTES_PER_TOKEN = 4
+"""English runs at about 4 UTF-8 bytes per token: the close estimate pacing and quotas want."""
+
+PLANNING_MARGIN = 4 / 3
+"""Batches and clipping allow for a third more tokens than estimated (CJK runs nearer 3 bytes a token)."""
 
 MIN_SPLIT_INPUTS = 16
 """Below this many inputs per request, more requests cost more round trips than they save."""
@@ -21,8 +26,22 @@ not the result, set the peak memory of a large job, so no single answer may be h
 
 
 def estimate_tokens(text: str) -> int:
-    """An upper-leaning token count, cheap enough to run on every input."""
+    """The token count of ``text``, estimated cheaply enough to run on every input."""
     return len(text.encode("utf-8")) // BYTES_PER_TOKEN + 1
+
+
+def cost_of(texts: Sequence[str]) -> int:
+    """The estimated tokens of a request carrying ``texts``: what pacing and quotas count."""
+    return sum(estimate_tokens(t) for t in texts)
+
+
+def inputs_per_request(model_max: int, batch_size: int | None, dimension: int | None) -> int:
+    """The most inputs one request may carry: the model's limit, the caller's ``batch_size``, and no answer
+    over ``MAX_VALUES_PER_RESPONSE`` floats once the vector length is known."""
+    most = min(model_max, batch_size or model_max)
+    if dimension:
+        most = min(most, MAX_VALUES_PER_RESPONSE // dimension)
+    return max(1, most)
 
 
 def plan_batches(
@@ -35,13 +54,14 @@ def plan_batches(
     """Contiguous ranges over ``costs`` that respect both caps.
 
     Each range holds at most ``max_inputs`` items and at most ``max_tokens``
-    estimated tokens, unless it is a single item over the token cap on its
-    own (the server then decides). When the caps leave fewer batches than
+    tokens as planned (estimated, times ``PLANNING_MARGIN``), unless it is a
+    single item over the token cap on its own (the server then decides). When the caps leave fewer batches than
     ``min_batches`` (the concurrency), batches are made smaller so every
     slot has work, but not below ``MIN_SPLIT_INPUTS`` inputs.
     """
     if max_inputs < 1 or max_tokens < 1:
         raise ValueError("max_inputs and max_tokens must be positive")
+    max_tokens = max(1, int(max_tokens / PLANNING_MARGIN))
     n = len(costs)
     if n == 0:
         return []
@@ -78,8 +98,8 @@ def halves(batch: range) -> tuple[range, range]:
 
 
 def clip_to_tokens(text: str, tokens: int) -> str:
-    """Cut ``text`` so that ``estimate_tokens`` of the result is at most ``tokens``."""
-    budget = max(0, tokens - 1) * BYTES_PER_TOKEN
+    """``text`` if it fits ``tokens`` as planned, else its longest prefix that does."""
+    budget = max(0, int(tokens / PLANNING_MARGIN) - 1) * BYTES_PER_TOKEN
     raw = text.encode("utf-8")
     if len(raw) <= budget:
         return text

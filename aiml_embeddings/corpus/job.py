@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, Protocol
 
 from ..client import EmbeddingsClient
 from ..errors import AIMLEmbeddingsError, ConfigurationError
-from ..plan import MAX_VALUES_PER_RESPONSE
+from ..plan import inputs_per_request
 from ..roles import Purpose
 from .errors import CheckpointError, InvalidRecordsError
 from .formats import JobFiles, output_format
@@ -91,9 +91,7 @@ class JobOptions:
 
 def chunk_size_for(client: EmbeddingsClient) -> int:
     """A third of one wave (``max_concurrency`` full requests' worth of texts): see the module docstring."""
-    per_request = min(client.spec.max_inputs, client.batch_size or client.spec.max_inputs)
-    if client.dimension:
-        per_request = min(per_request, max(1, MAX_VALUES_PER_RESPONSE // client.dimension))
+    per_request = inputs_per_request(client.spec.max_inputs, client.batch_size, client.dimension)
     return max(1, client.max_concurrency * per_request // CHUNKS_PER_WAVE)
 
 

@@ -31,7 +31,7 @@ from ..errors import (
 )
 from ..models import ModelSpec
 from ..output import Sink
-from ..plan import halves
+from ..plan import cost_of, halves
 from ..usage import Meter
 from ..wire import Answer, Codec, RawVector
 from ..wire.base import dimension_of
@@ -188,7 +188,7 @@ def _attempts(job: Job, part: range) -> Generator[Action, Event, list[RawVector]
     """
     texts = job.texts[part.start : part.stop]
     body = json.dumps(job.codec.encode(job.spec, texts, job.params)).encode("utf-8")
-    cost = sum(len(t) for t in texts) // 4 + len(texts)  # pacing wants a close estimate, not a safe one
+    cost = cost_of(texts)
     control = job.controller
     failures = 0
     limited_since: float | None = None

@@ -16,6 +16,7 @@ from aiml_embeddings import EmbeddingsClient, ServerError
 from aiml_embeddings.flow.batch import OVERDUE, Flow, Hedge, Job, Send, Sleep, Wait, Won, batch_flow
 from aiml_embeddings.flow.drive import drive_async, drive_sync
 from aiml_embeddings.flow.retry_budget import RETRY_BURST
+from aiml_embeddings.plan import cost_of
 
 from ..fake_api import FakeAPI, marker
 from .conftest import SECRET
@@ -69,7 +70,7 @@ def warm(client: EmbeddingsClient, job: Job, clock: Clock, rounds: int = 20) -> 
 
 def seed(job: Job) -> None:
     """Peers of this batch's size answered in 10 ms, so it is late after the 50 ms floor; a hedge is in budget."""
-    cost = sum(len(t) for t in job.texts) // 4 + len(job.texts)
+    cost = cost_of(job.texts)
     for _ in range(4):
         job.controller.hedging.sample(cost, 0.01)
 
