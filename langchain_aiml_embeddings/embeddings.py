@@ -17,6 +17,7 @@ from typing_extensions import Self
 
 from aiml_embeddings import DEFAULT_MODEL, MODELS, EmbeddingsClient, Usage
 from aiml_embeddings.auth import env_base_url, env_key
+from aiml_embeddings.owner import OwnsClient
 from aiml_embeddings.settings import ClientSettings
 
 from ._progress import progress, require_tqdm
@@ -24,7 +25,7 @@ from ._progress import progress, require_tqdm
 _HTTP_FIELDS = ("http_client", "http_async_client")
 
 
-class AIMLEmbeddings(ClientSettings, Embeddings):
+class AIMLEmbeddings(OwnsClient, ClientSettings, Embeddings):
     """AI/ML API (and Inworld) embedding models for LangChain.
 
     Setup:
@@ -246,29 +247,6 @@ class AIMLEmbeddings(ClientSettings, Embeddings):
         """For ``CacheBackedEmbeddings.from_bytes_store(emb, store, namespace=emb.cache_namespace)``: it changes
         with the model, ``dimensions`` and ``roles``, so a cache never hands back vectors of other settings."""
         return self.client.cache_namespace
-
-    def close(self) -> None:
-        """Close the connections the core client opened (injected HTTP clients are yours to close)."""
-        if self._client is not None:
-            self._client.close()
-
-    async def aclose(self) -> None:
-        """Close the async connections of the running event loop, then the sync ones."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     # --- the Embeddings interface ------------------------------------------
 

@@ -17,11 +17,11 @@ import pydantic
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 from llama_index.core.instrumentation import get_dispatcher  # type: ignore[attr-defined]  # re-exported
-from typing_extensions import Self
 
 from aiml_embeddings import DEFAULT_MODEL, EmbeddingsClient, Usage
 from aiml_embeddings.errors import InputTypeError
 from aiml_embeddings.inputs import check_texts
+from aiml_embeddings.owner import OwnsClient
 from aiml_embeddings.roles import Purpose
 from aiml_embeddings.settings import Settings, explained
 
@@ -38,7 +38,7 @@ _CLIENT_FIELDS = frozenset({"model_name", "embed_batch_size", *Settings.model_fi
 dispatcher = get_dispatcher(__name__)
 
 
-class AIMLEmbedding(BaseEmbedding, Settings):
+class AIMLEmbedding(OwnsClient, BaseEmbedding, Settings):
     """Embeddings through the AI/ML API (and Inworld) for LlamaIndex.
 
     Setup:
@@ -181,29 +181,6 @@ class AIMLEmbedding(BaseEmbedding, Settings):
     def cache_namespace(self) -> str:
         """A name for caches of these vectors that changes with the model, ``dimensions`` and ``roles``."""
         return self.client.cache_namespace
-
-    def close(self) -> None:
-        """Close the connections the core client opened (injected HTTP clients are yours to close)."""
-        if self._client is not None:
-            self._client.close()
-
-    async def aclose(self) -> None:
-        """Close the async connections of the running event loop, then the sync ones."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     # --- pickling: settings travel, the key and the live clients do not ------
 
