@@ -71,27 +71,39 @@ def drive_sync(
 
 def _race_sync(flow: Flow, client: httpx.Client, send: Send, timeout: httpx.Timeout | None) -> Answer:
     """The request on a daemon thread; at each check ask the flow, until it answers or the flow sends a copy."""
-    replies: queue.SimpleQueue[tuple[bool, Reply]] = queue.SimpleQueue()
+    replies: queue.SimpleQueue[tuple[bool, Reply | BaseException]] = queue.SimpleQueue()
 
     def post(copy: bool) -> None:
-        replies.put((copy, _post_sync(client, send, timeout)))
+        try:
+            replies.put((copy, _post_sync(client, send, timeout)))
+        except BaseException as exc:  # not a transport error: the caller's thread raises it, as a direct post would
+            replies.put((copy, exc))
+
+    def first() -> tuple[bool, Reply]:
+        copy, reply = replies.get()
+        if isinstance(reply, BaseException) and not isinstance(reply, httpx.RequestError):
+            raise reply
+        return copy, reply
 
     threading.Thread(target=post, args=(False,), daemon=True, name="aiml-embeddings-request").start()
     check = send.hedge_after
     while True:
         try:
-            return replies.get(timeout=check)[1]
+            copy, reply = replies.get(timeout=check)
         except queue.Empty:
             pass
+        else:
+            replies.put((copy, reply))
+            return first()[1]
         decision = flow.send(OVERDUE)
         if isinstance(decision, Hedge):
             break
         assert isinstance(decision, Wait)
         check = decision.seconds
     threading.Thread(target=post, args=(True,), daemon=True, name="aiml-embeddings-hedge").start()
-    copy, reply = replies.get()
+    copy, reply = first()
     if not _good(reply):
-        copy, reply = replies.get()  # the other may still succeed; a failure of both is the second one's
+        copy, reply = first()  # the other may still succeed; a failure of both is the second one's
     return Won(reply, copy)
 
 
