@@ -262,3 +262,29 @@ async def test_a_hedge_that_loses_is_cancelled() -> None:
     await asyncio.wait_for(cancelled.wait(), 5)
     assert client.controller.counts.hedges == 1 and client.controller.in_flight == 0
     assert [v[0] for v in job.sink.result()] == [marker(f"t{i}") for i in range(16)]
+
+
+class Unrecorded(Exception):
+    pass
+
+
+def test_an_error_that_is_not_a_transport_error_reaches_the_caller_when_racing() -> None:
+    def unrecorded(request: httpx.Request) -> httpx.Response:
+        raise Unrecorded("no such recording")  # what a cassette replayer raises
+
+    client, job = job_of([f"t{i}" for i in range(16)], time.monotonic, max_concurrency=4)
+    seed(job)  # so the request goes through the racing path
+    http = httpx.Client(transport=httpx.MockTransport(unrecorded))
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            drive_sync(batch_flow(job, job.batches[0]), http, None, lambda s: None)
+        except Unrecorded as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "the driver waited for a reply that would never come"
+    assert len(errors) == 1 and client.controller.in_flight == 0
