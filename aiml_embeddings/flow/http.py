@@ -147,22 +147,16 @@ class _Collector:
         )
 
     def too_large(self) -> Answered:
-        if not self.success:
-            return self.reply()
-        return BadBody(
-            f"is larger than the {self.limit} bytes an answer for this batch can take",
-            self.response.status_code,
-            self.response.headers.get("x-request-id"),
-        )
+        return self._bad(f"is larger than the {self.limit} bytes an answer for this batch can take")
 
     def undecodable(self, exc: Exception) -> Answered:
+        return self._bad(f"has a body that cannot be decoded ({type(exc).__name__})")
+
+    def _bad(self, problem: str) -> Answered:
+        """A 2xx answer that cannot be used; an error answer keeps what was read of it (its message comes first)."""
         if not self.success:
             return self.reply()
-        return BadBody(
-            f"has a body that cannot be decoded ({type(exc).__name__})",
-            self.response.status_code,
-            self.response.headers.get("x-request-id"),
-        )
+        return BadBody(problem, self.response.status_code, self.response.headers.get("x-request-id"))
 
 
 def _in_memory(response: httpx.Response, cap: int) -> Answered:
