@@ -6,11 +6,12 @@ The framework-free core that ``langchain_aiml_embeddings`` and
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
 from .catalogue import LiveModel, fetch_live_models
 from .client import EmbeddingsClient
-from .corpus import CheckpointError, InvalidRecordsError, JobResult, embed_file
 from .errors import (
     AIMLEmbeddingsError,
     APIConnectionError,
@@ -34,6 +35,21 @@ from .models import DEFAULT_MODEL, INWORLD_MODEL, MODELS, ModelSpec, close_match
 from .roles import Purpose, Role
 from .settings import ClientSettings, Settings
 from .usage import Usage
+
+if TYPE_CHECKING:
+    from .corpus import CheckpointError, InvalidRecordsError, JobResult, embed_file
+
+_CORPUS = ("CheckpointError", "InvalidRecordsError", "JobResult", "embed_file")
+"""The corpus-job names, imported on first use: an embedding call should not pay for the job's readers and writers."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CORPUS:
+        from . import corpus
+
+        return getattr(corpus, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "__version__",
