@@ -36,8 +36,15 @@ def api() -> FakeAPI:
 
 @pytest.fixture
 def client(api: FakeAPI) -> Iterator[EmbeddingsClient]:
+    # No hedging: these tests count the texts the server received, and on a loaded machine a hedged copy
+    # (a second request for a late batch, by design) would count twice.
     made = EmbeddingsClient(
-        "text-embedding-3-small", api_key="test-key", dimensions=8, http_client=api.sync(), sleep=lambda s: None
+        "text-embedding-3-small",
+        api_key="test-key",
+        dimensions=8,
+        http_client=api.sync(),
+        sleep=lambda s: None,
+        hedge=False,
     )
     yield made
     made.close()
