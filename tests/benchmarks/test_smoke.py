@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,8 +22,9 @@ from benchmarks.drivers.common import to_array
 from benchmarks.drivers.floor import BUILDERS as FLOOR
 from benchmarks.drivers.ours import BUILDERS as OURS
 from benchmarks.scenarios import short_texts
-from benchmarks.server import BenchServer, Config
+from benchmarks.server import Config
 from benchmarks.vectors import check, expected
+from tests.bench_loopback import Loopback
 
 DIM = 1536
 TEXTS = short_texts(300, seed=7)
@@ -35,46 +35,11 @@ FAULTY = Config(
 pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
 
 
-class Running:
-    """The benchmark server on its own event loop in a thread, reachable at ``url``."""
-
-    def __init__(self) -> None:
-        self.bench = BenchServer()
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.server = asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
-        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
-
-    async def _start(self) -> asyncio.Server:
-        return await asyncio.start_server(self.bench.handle, "127.0.0.1", 0)
-
-    def configure(self, config: Config) -> None:
-        self.loop.call_soon_threadsafe(self.bench.configure, config)
-        asyncio.run_coroutine_threadsafe(asyncio.sleep(0), self.loop).result(5)
-
-    def close(self) -> None:
-        async def stop() -> None:
-            self.server.close()
-            # Connections a client kept alive still have a handler waiting: end them, then the loop.
-            handlers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in handlers:
-                task.cancel()
-            await asyncio.gather(*handlers, return_exceptions=True)
-            await self.server.wait_closed()
-
-        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
-
-
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Running]:
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Loopback]:
     monkeypatch.setenv("AIMLAPI_API_KEY", "test-aimlapi-key")
     monkeypatch.setenv("BENCH_DIMENSION", str(DIM))
-    running = Running()
+    running = Loopback()
     yield running
     running.close()
 
@@ -94,7 +59,7 @@ CLIENTS = [
 
 
 @pytest.mark.parametrize(("family", "client"), CLIENTS, ids=[c for _, c in CLIENTS])
-def test_every_vector_right_through_faults_and_shuffle(server: Running, family: str, client: str) -> None:
+def test_every_vector_right_through_faults_and_shuffle(server: Loopback, family: str, client: str) -> None:
     server.configure(FAULTY)
     builder = (OURS if family == "ours" else FLOOR)[client]
     vectors = to_array(_run(builder, server.url), len(TEXTS), DIM)
@@ -106,7 +71,7 @@ def test_every_vector_right_through_faults_and_shuffle(server: Running, family: 
     assert stats.answered_200 >= 1
 
 
-def test_inworld_through_the_core(server: Running) -> None:
+def test_inworld_through_the_core(server: Loopback) -> None:
     server.configure(Config(latency_base=0.0, latency_per_1k_tokens=0.0, fault_first=2))
     client = EmbeddingsClient(
         "sentence-transformers/paraphrase-multilingual-mpnet-base-v2", base_url=server.url, api_key="test-inworld-key"
@@ -132,7 +97,7 @@ def test_checker_fails_a_misplaced_result() -> None:
     assert check(TEXTS, short, DIM).corrupt == len(TEXTS)
 
 
-def test_server_enforces_the_api_rules(server: Running) -> None:
+def test_server_enforces_the_api_rules(server: Loopback) -> None:
     server.configure(Config(latency_base=0.0, max_inputs=4, max_tokens=50, requests_per_minute=60, burst_seconds=1.0,
                             retry_after=True))  # fmt: skip
     url = server.url + "/v1/embeddings"
