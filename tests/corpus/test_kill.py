@@ -22,7 +22,7 @@ import pytest
 from benchmarks.scenarios import short_texts
 from benchmarks.server import Config
 from benchmarks.vectors import check
-from tests.benchmarks.test_smoke import Running
+from tests.bench_loopback import Loopback
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
 
@@ -35,8 +35,8 @@ WAVE = CONCURRENCY * 2048
 
 
 @pytest.fixture
-def server() -> Iterator[Running]:
-    running = Running()
+def server() -> Iterator[Loopback]:
+    running = Loopback()
     running.configure(Config(latency_base=0.25, latency_per_1k_tokens=0.0))
     yield running
     running.close()
@@ -57,7 +57,7 @@ def done_rows(manifest: Path) -> int:
 
 
 @pytest.mark.parametrize("name", ["out.npy", "out.jsonl"])
-def test_sigkill_then_resume(server: Running, tmp_path: Path, name: str) -> None:
+def test_sigkill_then_resume(server: Loopback, tmp_path: Path, name: str) -> None:
     texts = short_texts(N, seed=5)
     source = tmp_path / "docs.jsonl"
     source.write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n" for i, t in enumerate(texts)))
