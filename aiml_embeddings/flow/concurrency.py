@@ -1,6 +1,15 @@
 """How many requests may be in flight: a limit that settles where the server is happy.
 
-It starts at ``INITIAL`` and grows by one per round trip while latency
+The opening, before any answer: ``INITIAL`` requests go at once, and
+while nothing has answered the limit doubles every ``OPENING_STEP``, up
+to the ceiling. A server that refuses (for rate or for concurrency)
+refuses at the door, so its first 429 lands within a round trip and ends
+the opening before it widens; a server that accepts everything and takes
+seconds per answer (long texts) gets a full first wave instead of
+waiting one whole latency per eight requests. The first answer of any
+kind ends the opening; the limit keeps what was actually put in flight.
+
+After the opening the limit grows by one per round trip while latency
 stays flat and the limit is what holds requests back, up to the ceiling
 (``max_concurrency``). Not faster: a server's limit is found by
 overshooting it, and the requests out at that moment are refused
@@ -29,6 +38,11 @@ SAMPLES = 9
 """Recent latencies kept per size class: their median ignores a slow tail (hedging's business)."""
 HOLD = 4
 """After a concurrency refusal, successes needed per request of the new limit before probing above it (doubling)."""
+OPENING_STEP = 0.05
+"""Seconds between doublings of the opening: longer than a refusal takes to come back from a server on the same
+continent, short against an answer that carries thousands of tokens. A refusal slower than this costs one doubling."""
+REFUSALS_KEPT = 64
+"""Recent refusals remembered to discount them from the successes they overlapped."""
 
 
 class Concurrency:
@@ -37,7 +51,17 @@ class Concurrency:
         self.limit = float(min(INITIAL, ceiling))
         self.in_flight = 0
         self.proven = 0
-        """The most requests in flight at once (counting the new one) that the server has answered."""
+        """The most requests in flight at once (counting the new one) that the server has answered, not counting
+        those that were refused while it was out (a refused request leaves the server at once)."""
+        self.opening_since: float | None = None
+        """When the first request left, while no answer has come; None before it and after the first answer."""
+        self._opening_done = False
+        self._peak = 0
+        self._sent = 0
+        self._refusals: deque[tuple[float, int]] = deque(maxlen=REFUSALS_KEPT)
+        """(answered at, send number) of recent refusals."""
+        self._refusal_cut: tuple[float, int] | None = None
+        """(when, to what) the last concurrency refusal cut the limit, until a request sent since has succeeded."""
         self._best: dict[int, float] = {}
         self._recent: dict[int, deque[float]] = {}
         self._last_cut = float("-inf")
@@ -45,11 +69,40 @@ class Concurrency:
         self._hold = 0
         self._hold_left = 0
 
-    def open(self) -> bool:
-        return self.in_flight < int(self.limit)
+    def open(self, now: float) -> bool:
+        return self.in_flight < int(self.current(now))
 
-    def succeeded(self, cost: int, in_flight_at_send: int, sent_at: float, latency: float, now: float) -> None:
-        self.proven = max(self.proven, in_flight_at_send)
+    def current(self, now: float) -> float:
+        """The limit now: during the opening, ``INITIAL`` doubled once per ``OPENING_STEP`` since it began."""
+        if self.opening_since is None:
+            return self.limit
+        doublings = min(16, int((now - self.opening_since) / OPENING_STEP))
+        return float(min(self.ceiling, max(self.limit, self.limit * 2**doublings)))
+
+    def sent(self, now: float) -> int:
+        """Count a request leaving; returns its send number (for matching refusals to what they overlapped)."""
+        if self.opening_since is None and not self._opening_done:
+            self.opening_since = now
+        self.in_flight += 1
+        self._peak = max(self._peak, self.in_flight)
+        self._sent += 1
+        return self._sent
+
+    def answered(self, now: float) -> None:
+        """Any answer ends the opening: the limit keeps what the opening actually put in flight."""
+        self.in_flight -= 1
+        if self.opening_since is not None:
+            self.limit = max(self.limit, min(self.current(now), float(self._peak)))
+            self.opening_since = None
+            self._opening_done = True
+
+    def succeeded(
+        self, cost: int, in_flight_at_send: int, sent_at: float, latency: float, now: float, number: int = 0
+    ) -> None:
+        overlapped = sum(1 for at, n in self._refusals if n < number and at >= sent_at)
+        if self._refusal_cut is not None and sent_at >= self._refusal_cut[0]:
+            self._refusal_cut = None  # the server serves the lowered limit: the cut was right
+        self.proven = max(self.proven, in_flight_at_send - overlapped)
         size = round(4 * math.log2(max(1, cost)))  # classes a fifth apart in size
         recent = self._recent.setdefault(size, deque(maxlen=SAMPLES))
         recent.append(latency)
@@ -68,6 +121,9 @@ class Concurrency:
                 return
         self.limit = min(float(self.ceiling), self.limit + 1.0 / self.limit)
 
+    def note_refusal(self, number: int, now: float) -> None:
+        self._refusals.append((now, number))
+
     def refused(self, in_flight_at_send: int, now: float) -> None:
         """A concurrency refusal: keep what the server is still serving, and hold back probing above it."""
         self._refused_above = in_flight_at_send - 1
@@ -75,16 +131,26 @@ class Concurrency:
         self._hold = max(HOLD * int(self.limit), 2 * self._hold)
         self._hold_left = self._hold
         self._last_cut = now
+        self._refusal_cut = (now, int(self.limit))
 
-    def explains(self, in_flight_at_send: int) -> bool:
-        """Whether a refusal is explained by concurrency: as many in flight as ever succeeded at once, or more.
+    def explains(self, in_flight_at_send: int, sent_at: float, *, last_slot: bool = False) -> bool:
+        """Whether a refusal is explained by concurrency: the request took the last slot the limit allowed, or as
+        many were in flight as ever succeeded at once, or more; but not a request sent within the limit that a
+        concurrency refusal had just lowered, before anything sent since has succeeded: a server that refuses
+        even below a lowered limit, serving nothing new, has spent its rate.
 
+        A request refused in the last slot says the limit is too high, whatever
+        succeeded before: the server's own count of what it serves runs behind
+        ours when it is busy, so a success at a level does not prove the level.
         "As many": a server still counts a request while its last bytes are on
         the way, so a request sent the moment an answer arrives can find it
         one over; a rate refusal with that many out costs one more 429 (its
         retry, with fewer out, is then read as rate).
         """
-        return in_flight_at_send > 1 and in_flight_at_send >= self.proven
+        cut = self._refusal_cut
+        if cut is not None and sent_at >= cut[0] and in_flight_at_send <= cut[1]:
+            return False
+        return in_flight_at_send > 1 and (last_slot or in_flight_at_send >= self.proven)
 
     def _cut(self, to: float, now: float) -> None:
         self.limit = max(1.0, min(self.limit, to))

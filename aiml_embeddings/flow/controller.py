@@ -50,6 +50,10 @@ class Ticket:
     in_flight: int
     spent: dict[str, float]
     hedge: bool = False
+    number: int = 0
+    """Its place in the order requests left (refusals it overlapped are matched by it)."""
+    last_slot: bool = False
+    """It took the last slot the in-flight limit allowed when it left."""
 
 
 @dataclass
@@ -92,7 +96,7 @@ class FlowController:
 
     @property
     def limit(self) -> float:
-        return self.concurrency.limit
+        return self.concurrency.current(self.clock())
 
     @property
     def in_flight(self) -> int:
@@ -108,7 +112,7 @@ class FlowController:
         with self._lock:
             now = self.clock()
             pause = self.window.wait(now, self.concurrency.in_flight)
-            if pause is None or not self.concurrency.open():
+            if pause is None or not self.concurrency.open(now):
                 return self._poll
             wait = max(pause, self._rate_wait(cost, now))
             if wait > 0:
@@ -152,7 +156,7 @@ class FlowController:
             return self._hedge(cost, self.clock())
 
     def _hedge(self, cost: int, now: float) -> Ticket | None:
-        if not self.concurrency.open() or self.window.cap is not None or self._rate_wait(cost, now) > 0:
+        if not self.concurrency.open(now) or self.window.cap is not None or self._rate_wait(cost, now) > 0:
             return None  # a copy takes a free slot within the limits, or is not sent
         if not self.hedging.take():
             return None
@@ -191,8 +195,9 @@ class FlowController:
         self.learned.take(cost, now)
         self._spent["requests"] += 1
         self._spent["tokens"] += cost
-        ticket = Ticket(cost, now, self.concurrency.in_flight + 1, dict(self._spent), hedge)
-        self.concurrency.in_flight += 1
+        last_slot = self.concurrency.in_flight + 1 >= int(self.concurrency.current(now))
+        number = self.concurrency.sent(now)
+        ticket = Ticket(cost, now, self.concurrency.in_flight, dict(self._spent), hedge, number, last_slot)
         self.counts.sent += 1
         return ticket
 
@@ -212,7 +217,7 @@ class FlowController:
             self.shared.release(ticket.cost, rate_limited=limited, retry_after=retry_after if limited else None)
         with self._lock:
             now = self.clock()
-            self.concurrency.in_flight -= 1
+            self.concurrency.answered(now)
             if headers is not None:
                 self._read_windows(ticket, headers, now)
             if limited:
@@ -222,7 +227,7 @@ class FlowController:
 
     def _succeeded(self, ticket: Ticket, now: float) -> None:
         latency = now - ticket.sent_at
-        self.concurrency.succeeded(ticket.cost, ticket.in_flight, ticket.sent_at, latency, now)
+        self.concurrency.succeeded(ticket.cost, ticket.in_flight, ticket.sent_at, latency, now, ticket.number)
         if not ticket.hedge:
             self.hedging.sample(ticket.cost, latency)
         self.window.succeeded(ticket.sent_at, max(1, int(self.concurrency.limit)))
@@ -232,11 +237,12 @@ class FlowController:
 
     def _refused(self, ticket: Ticket, hint: float | None, now: float) -> None:
         self.counts.rate_limited += 1
+        self.concurrency.note_refusal(ticket.number, now)
         for entry in self._quota:  # the refused request's quota comes back
             if entry is not None:
                 bucket, by_tokens = entry
                 bucket.take(-(ticket.cost if by_tokens else 1))
-        if hint is None and self.concurrency.explains(ticket.in_flight):
+        if hint is None and self.concurrency.explains(ticket.in_flight, ticket.sent_at, last_slot=ticket.last_slot):
             self.counts.concurrency_refusals += 1
             self.concurrency.refused(ticket.in_flight, now)
             return

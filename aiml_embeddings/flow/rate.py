@@ -96,6 +96,7 @@ class LearnedRate:
         self._successes += 1
         if self.rate is None:
             self.rate = self._admitted / max(now - self._empty[0][0], 1e-3)
+            self._next_at = max(self._next_at, sent_at + cost / self.rate)  # it was sent unpaced: pace from it
         else:
             self.rate *= 1 + (SLOW_GROWTH if self.measured else FAST_GROWTH)
 

@@ -163,8 +163,8 @@ def test_a_guess_from_too_few_requests_is_not_a_measurement() -> None:
     control.answered(go(control, 1000), "rate_limited")
     clock.now += 1
     control.answered(go(control, 1000), "ok")
-    clock.now += 0.1
-    control.answered(go(control, 1000), "rate_limited")  # one request in 1.1 s: off by up to a request either way
+    clock.now += wait(control, 1000)  # the first guess paces the next request from the probe's departure
+    control.answered(go(control, 1000), "rate_limited")  # one request in 2 s: off by up to a request either way
     assert control.learned.rate is not None and not control.learned.measured
 
 
