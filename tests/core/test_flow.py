@@ -57,6 +57,16 @@ def finish(flow: Flow, send: Send) -> list[Any]:
     return result
 
 
+def all_out(texts: int, max_concurrency: int) -> tuple[Clock, EmbeddingsClient, Job, list[Flow], list[Send]]:
+    """A job of ``texts`` texts in batches of 16 on a fresh clock, every batch's first request out, none answered."""
+    clock = Clock()
+    client, job = job_of(
+        [f"t{i}" for i in range(texts)], clock, max_concurrency=max_concurrency, batch_size=16, hedge=False
+    )
+    flows = [batch_flow(job, batch) for batch in job.batches]
+    return clock, client, job, flows, [first_send(flow) for flow in flows]
+
+
 def warm(client: EmbeddingsClient, job: Job, clock: Clock, rounds: int = 20) -> None:
     """Answer ``rounds`` requests of this batch's size in 0.1 s, so the controller knows its peers' latency."""
     for _ in range(rounds):
@@ -74,10 +84,7 @@ def seed(job: Job) -> None:
 
 
 def test_a_hinted_429_is_followed_by_a_pause_then_one_probe() -> None:
-    clock = Clock()
-    client, job = job_of([f"t{i}" for i in range(64)], clock, max_concurrency=4, batch_size=16, hedge=False)
-    flows = [batch_flow(job, batch) for batch in job.batches]
-    sends = [first_send(flow) for flow in flows]
+    clock, client, job, flows, sends = all_out(64, max_concurrency=4)
     clock.now += 0.1
     assert flows[0].send(refused("2")) == Sleep(pytest.approx(2.0))  # type: ignore[comparison-overlap]
     for flow, send in zip(flows[1:], sends[1:], strict=True):
@@ -93,10 +100,7 @@ def test_a_hinted_429_is_followed_by_a_pause_then_one_probe() -> None:
 
 
 def test_a_concurrency_refusal_retries_on_a_freed_slot_without_pausing_anyone() -> None:
-    clock = Clock()
-    client, job = job_of([f"t{i}" for i in range(128)], clock, max_concurrency=8, batch_size=16, hedge=False)
-    flows = [batch_flow(job, batch) for batch in job.batches]
-    sends = [first_send(flow) for flow in flows]
+    clock, client, _, flows, sends = all_out(128, max_concurrency=8)
     clock.now += 0.01
     waits = [flow.send(refused()) for flow in flows[4:]]  # served 4, refused the rest
     assert all(isinstance(w, Sleep) and w.seconds <= 0.02 for w in waits)  # a slot poll, not a pause
