@@ -1,11 +1,14 @@
 """The only code that touches the network or the clock: it runs a batch flow against httpx.
 
-Each driver posts in exactly one place (``_post_sync`` / ``_post_async``),
-closes the flow however it ends (so an interrupt or an error escaping a
-request cannot keep a slot), and races a copy against an overdue request
-when the flow asks for one: async cancels the slower copy; sync abandons
-it to a daemon thread (a blocking read cannot be cancelled), whose answer
-is dropped.
+Both drivers read the flow through the same two functions, so they cannot
+drift: ``_next`` (the next sleep or request, or the batch's end) and
+``_checks`` (when to ask again about an overdue request, until the flow
+sends a copy). Each driver posts in exactly one place (``_post_sync`` /
+``_post_async``), closes the flow however it ends (so an interrupt or an
+error escaping a request cannot keep a slot), and races a copy against an
+overdue request when the flow asks for one: async cancels the slower copy;
+sync abandons it to a daemon thread (a blocking read cannot be cancelled),
+whose answer is dropped.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +32,38 @@ logger = logging.getLogger("aiml_embeddings")
 
 def _good(reply: Reply) -> bool:
     return isinstance(reply, httpx.Response) and reply.is_success
+
+
+@dataclass(frozen=True)
+class _Finished:
+    failures: list[Failure]
+
+
+def _next(flow: Flow, answer: Event) -> Sleep | Send | _Finished:
+    """The flow's next action after ``answer``, or its end.
+
+    Only a sleep or a request can come here: a hedge decision is asked for
+    inside a race (``_checks``), never with no request out.
+    """
+    try:
+        action = flow.send(answer)
+    except StopIteration as done:
+        return _Finished(done.value)
+    if isinstance(action, Sleep | Send):
+        return action
+    raise RuntimeError(f"the flow asked for {action!r} with no request out")
+
+
+def _checks(flow: Flow, send: Send) -> Iterator[float | None]:
+    """How long to wait for a raced request before each check (None: for good); ends when the flow sends a copy."""
+    check = send.hedge_after
+    while True:
+        yield check
+        decision = flow.send(OVERDUE)
+        if isinstance(decision, Hedge):
+            return
+        assert isinstance(decision, Wait)
+        check = decision.seconds
 
 
 # --- sync ---------------------------------------------------------------------
@@ -47,26 +83,17 @@ def drive_sync(
     timeout: httpx.Timeout | None,
     sleep: Callable[[float], None],
 ) -> list[Failure]:
-    answer: Event = None
-    try:
-        while True:
-            action = flow.send(answer)
-            if isinstance(action, Sleep):
-                sleep(action.seconds)
-                answer = None
-            elif isinstance(action, Send):
-                answer = (
-                    _post_sync(client, action, timeout)
-                    if action.hedge_after is None
-                    else _race_sync(flow, client, action, timeout)
-                )
+    with closing(flow):
+        step = _next(flow, None)
+        while not isinstance(step, _Finished):
+            if isinstance(step, Sleep):
+                sleep(step.seconds)
+                step = _next(flow, None)
+            elif step.hedge_after is None:
+                step = _next(flow, _post_sync(client, step, timeout))
             else:
-                raise RuntimeError(f"the flow asked for {action!r} with no request out")
-    except StopIteration as done:
-        result: list[Failure] = done.value
-        return result
-    finally:
-        flow.close()
+                step = _next(flow, _race_sync(flow, client, step, timeout))
+        return step.failures
 
 
 def _race_sync(flow: Flow, client: httpx.Client, send: Send, timeout: httpx.Timeout | None) -> Event:
@@ -86,17 +113,11 @@ def _race_sync(flow: Flow, client: httpx.Client, send: Send, timeout: httpx.Time
         return copy, got
 
     threading.Thread(target=post, args=(False,), daemon=True, name="aiml-embeddings-request").start()
-    check = send.hedge_after
-    while True:
+    for check in _checks(flow, send):
         try:
             return take(timeout=check)[1]
         except queue.Empty:
             pass
-        decision = flow.send(OVERDUE)
-        if isinstance(decision, Hedge):
-            break
-        assert isinstance(decision, Wait)
-        check = decision.seconds
     threading.Thread(target=post, args=(True,), daemon=True, name="aiml-embeddings-hedge").start()
     copy, reply = take()
     if not _good(reply):
@@ -128,42 +149,27 @@ async def drive_async(
     timeout: httpx.Timeout | None,
     sleep: Callable[[float], Awaitable[Any]],
 ) -> list[Failure]:
-    answer: Event = None
-    try:
-        while True:
-            action = flow.send(answer)
-            if isinstance(action, Sleep):
-                await sleep(action.seconds)
-                answer = None
-            elif isinstance(action, Send):
-                answer = (
-                    await _post_async(client, action, timeout)
-                    if action.hedge_after is None
-                    else await _race_async(flow, client, action, timeout)
-                )
+    with closing(flow):
+        step = _next(flow, None)
+        while not isinstance(step, _Finished):
+            if isinstance(step, Sleep):
+                await sleep(step.seconds)
+                step = _next(flow, None)
+            elif step.hedge_after is None:
+                step = _next(flow, await _post_async(client, step, timeout))
             else:
-                raise RuntimeError(f"the flow asked for {action!r} with no request out")
-    except StopIteration as done:
-        result: list[Failure] = done.value
-        return result
-    finally:
-        flow.close()
+                step = _next(flow, await _race_async(flow, client, step, timeout))
+        return step.failures
 
 
 async def _race_async(flow: Flow, client: httpx.AsyncClient, send: Send, timeout: httpx.Timeout | None) -> Event:
     first = asyncio.ensure_future(_post_async(client, send, timeout))
     tasks = {first}
     try:
-        check = send.hedge_after
-        while True:
+        for check in _checks(flow, send):
             done, _ = await asyncio.wait(tasks, timeout=check)
             if done:
                 return first.result()
-            decision = flow.send(OVERDUE)
-            if isinstance(decision, Hedge):
-                break
-            assert isinstance(decision, Wait)
-            check = decision.seconds
         second = asyncio.ensure_future(_post_async(client, send, timeout))
         tasks.add(second)
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)

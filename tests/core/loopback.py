@@ -8,19 +8,17 @@ so a fault that returns a slow generator trickles for real.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
 from ..fake_api import FakeAPI
+from ..http_loopback import Handler, Server, serve_on_loopback
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
+class _Handler(Handler):
+    server: Server[FakeAPI]
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
@@ -48,27 +46,9 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client hung up, as a deadline or a size cap should
 
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet: a test's output should show the test, not the access log."""
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, api: FakeAPI) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.api = api
-
 
 @contextmanager
 def serve(api: FakeAPI) -> Iterator[str]:
     """``api`` on a free loopback port; yields the base URL to give ``EmbeddingsClient(base_url=...)``."""
-    server = _Server(api)
-    thread = threading.Thread(target=server.serve_forever, name="loopback-fake-api", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_on_loopback(_Handler, api, "loopback-fake-api") as url:
+        yield f"{url}/v1"

@@ -14,8 +14,9 @@ import pytest
 
 from aiml_embeddings import ConfigurationError, EmbeddingsClient, MissingAPIKeyError
 
+from ..clock import Clock
 from ..fake_api import FakeAPI
-from .conftest import SECRET, Sleeps
+from .conftest import SECRET
 
 INWORLD = "sentence-transformers/paraphrase-multilingual-mpnet-base-v2"
 
@@ -28,34 +29,32 @@ BAD_KEYS = {
 }
 
 
-def _client(
-    api: FakeAPI, sleeps: Sleeps, model: str = "text-embedding-3-small", **settings: object
-) -> EmbeddingsClient:
-    return EmbeddingsClient(model, http_client=api.sync(), sleep=sleeps, clock=sleeps.clock, **settings)  # type: ignore[arg-type]
+def _client(api: FakeAPI, clock: Clock, model: str = "text-embedding-3-small", **settings: object) -> EmbeddingsClient:
+    return EmbeddingsClient(model, http_client=api.sync(), sleep=clock.sleep, clock=clock, **settings)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("padded", [f"{SECRET}\n", f"  {SECRET}\r\n", f"\t{SECRET} "])
-def test_surrounding_whitespace_is_stripped_from_an_explicit_key(api: FakeAPI, sleeps: Sleeps, padded: str) -> None:
-    _client(api, sleeps, api_key=padded, dimensions=8).embed(["a"])
+def test_surrounding_whitespace_is_stripped_from_an_explicit_key(api: FakeAPI, clock: Clock, padded: str) -> None:
+    _client(api, clock, api_key=padded, dimensions=8).embed(["a"])
     assert api.requests[0].headers["authorization"] == f"Bearer {SECRET}"
 
 
 def test_surrounding_whitespace_is_stripped_from_the_environment(
-    api: FakeAPI, sleeps: Sleeps, monkeypatch: pytest.MonkeyPatch
+    api: FakeAPI, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AIMLAPI_API_KEY", f"{SECRET}\n")  # as `export KEY=$(cat key.txt)` leaves it
-    _client(api, sleeps, dimensions=8).embed(["a"])
+    _client(api, clock, dimensions=8).embed(["a"])
     assert api.requests[0].headers["authorization"] == f"Bearer {SECRET}"
 
 
 @pytest.mark.parametrize(("key", "words"), BAD_KEYS.values(), ids=BAD_KEYS.keys())
 def test_a_key_a_header_cannot_carry_is_a_configuration_error_that_does_not_show_it(
-    api: FakeAPI, sleeps: Sleeps, key: str, words: str
+    api: FakeAPI, clock: Clock, key: str, words: str
 ) -> None:
     with pytest.raises(ConfigurationError, match=words) as info:
-        _client(api, sleeps, api_key=key, dimensions=8).embed(["a"])
+        _client(api, clock, api_key=key, dimensions=8).embed(["a"])
     assert "the api_key given" in str(info.value) and "text-embedding-3-small" in str(info.value)
-    assert api.requests == [] and sleeps == []  # refused before any request, never retried
+    assert api.requests == [] and clock.slept == []  # refused before any request, never retried
     error = info.value
     below_this_test = error.__traceback__.tb_next if error.__traceback__ else None  # this frame holds the key
     report = traceback.TracebackException(type(error), error, below_this_test, capture_locals=True)
@@ -66,26 +65,24 @@ def test_a_key_a_header_cannot_carry_is_a_configuration_error_that_does_not_show
 
 
 def test_a_bad_key_in_the_environment_names_the_variable(
-    api: FakeAPI, sleeps: Sleeps, monkeypatch: pytest.MonkeyPatch
+    api: FakeAPI, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AIMLAPI_API_KEY", f"{SECRET}é")
     with pytest.raises(ConfigurationError, match="AIMLAPI_API_KEY") as info:
-        _client(api, sleeps, dimensions=8).embed(["a"])
+        _client(api, clock, dimensions=8).embed(["a"])
     assert SECRET not in str(info.value) and api.requests == []
 
 
-def test_a_bad_inworld_secret_names_both_variables(
-    api: FakeAPI, sleeps: Sleeps, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_bad_inworld_secret_names_both_variables(api: FakeAPI, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INWORLD_API_KEY", "key-id")
     monkeypatch.setenv("INWORLD_API_SECRET", "se\ncret")
     with pytest.raises(ConfigurationError, match="INWORLD_API_KEY / INWORLD_API_SECRET"):
-        _client(api, sleeps, INWORLD).embed(["a"])
+        _client(api, clock, INWORLD).embed(["a"])
     assert api.requests == []
 
 
-def test_a_whitespace_only_key_is_no_key(api: FakeAPI, sleeps: Sleeps, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_whitespace_only_key_is_no_key(api: FakeAPI, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIMLAPI_API_KEY", " \n")
     with pytest.raises(MissingAPIKeyError, match="AIMLAPI_API_KEY"):
-        _client(api, sleeps, api_key="  ", dimensions=8).embed(["a"])
+        _client(api, clock, api_key="  ", dimensions=8).embed(["a"])
     assert api.requests == []

@@ -9,13 +9,7 @@ from aiml_embeddings.flow.controller import POLL_MAX, FlowController, Ticket
 from aiml_embeddings.flow.rate import duration
 from aiml_embeddings.flow.retry_budget import RETRY_BURST
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from ..clock import Clock
 
 
 def go(controller: FlowController, cost: int = 100) -> Ticket:

@@ -23,8 +23,8 @@ from aiml_embeddings import (
     ServerError,
 )
 
+from ..clock import Clock
 from ..fake_api import FakeAPI, drop, marker, status, times
-from .conftest import Sleeps
 
 Make = Callable[..., EmbeddingsClient]
 TEXTS = [f"input {i}" for i in range(40)]
@@ -34,23 +34,23 @@ def right(out: list[list[float]], texts: list[str] = TEXTS) -> bool:
     return [v[0] for v in out] == [marker(t) for t in texts]
 
 
-def test_429_with_retry_after_waits_that_long(api: FakeAPI, make: Make, sleeps: Sleeps) -> None:
+def test_429_with_retry_after_waits_that_long(api: FakeAPI, make: Make, clock: Clock) -> None:
     api.faults.append(times(2, status(429, {"Retry-After": "3"})))
     assert right(make(dimensions=8, max_concurrency=1).embed(TEXTS))
-    assert sleeps == [3.0, 3.0]
+    assert clock.slept == [3.0, 3.0]
 
 
-def test_429_with_retry_after_ms(api: FakeAPI, make: Make, sleeps: Sleeps) -> None:
+def test_429_with_retry_after_ms(api: FakeAPI, make: Make, clock: Clock) -> None:
     api.faults.append(times(1, status(429, {"retry-after-ms": "250"})))
     assert right(make(dimensions=8, max_concurrency=1).embed(TEXTS))
-    assert sleeps == [0.25]
+    assert clock.slept == [0.25]
 
 
-def test_429_without_retry_after_backs_off_exponentially(api: FakeAPI, make: Make, sleeps: Sleeps) -> None:
+def test_429_without_retry_after_backs_off_exponentially(api: FakeAPI, make: Make, clock: Clock) -> None:
     api.faults.append(times(3, status(429)))
     assert right(make(dimensions=8, max_concurrency=1).embed(TEXTS))
-    assert len(sleeps) == 3
-    assert 0.25 <= sleeps[0] <= 0.5 and 0.5 <= sleeps[1] <= 1.0 and 1.0 <= sleeps[2] <= 2.0
+    assert len(clock.slept) == 3
+    assert 0.25 <= clock.slept[0] <= 0.5 and 0.5 <= clock.slept[1] <= 1.0 and 1.0 <= clock.slept[2] <= 2.0
 
 
 @pytest.mark.parametrize("code", [408, 409, 500, 502, 503, 504])
@@ -170,24 +170,24 @@ def test_a_failed_batch_keeps_the_finished_ones(api: FakeAPI, make: Make) -> Non
     assert "failed inputs: 16-" in str(error)
 
 
-def test_a_rate_limit_is_ridden_out_past_max_retries_then_typed(api: FakeAPI, make: Make, sleeps: Sleeps) -> None:
+def test_a_rate_limit_is_ridden_out_past_max_retries_then_typed(api: FakeAPI, make: Make, clock: Clock) -> None:
     api.faults.append(status(429))
     with pytest.raises(RateLimitError):
         make(dimensions=8, max_concurrency=1, max_retries=3).embed(["a"])
     assert len(api.requests) > 4  # 429s are not counted against max_retries...
-    assert 180 <= sum(sleeps.waits()) <= 180 + 20 + 1  # ...but against rate_limit_patience (180 s by default)
+    assert 180 <= sum(clock.waits()) <= 180 + 20 + 1  # ...but against rate_limit_patience (180 s by default)
 
 
-def test_rate_limit_patience_is_a_setting(api: FakeAPI, make: Make, sleeps: Sleeps) -> None:
+def test_rate_limit_patience_is_a_setting(api: FakeAPI, make: Make, clock: Clock) -> None:
     api.faults.append(status(429))
     with pytest.raises(RateLimitError):
         make(dimensions=8, retry_policy=RetryPolicy(rate_limit_patience=5)).embed(["a"])
-    assert 5 <= sum(sleeps.waits()) <= 5 + 8  # patience, plus at most the last backoff step (4 to 8 s)
+    assert 5 <= sum(clock.waits()) <= 5 + 8  # patience, plus at most the last backoff step (4 to 8 s)
 
 
-def test_a_429_pauses_every_batch_not_just_its_own(api: FakeAPI, make: Make, sleeps: Sleeps) -> None:
+def test_a_429_pauses_every_batch_not_just_its_own(api: FakeAPI, make: Make, clock: Clock) -> None:
     seen: list[float] = []
-    api.faults += [lambda r, b: seen.append(sleeps.now), times(1, status(429, {"Retry-After": "2"}))]  # type: ignore[func-returns-value]
+    api.faults += [lambda r, b: seen.append(clock.now), times(1, status(429, {"Retry-After": "2"}))]  # type: ignore[func-returns-value]
     client = make(dimensions=8, max_concurrency=1, batch_size=16)
     assert right(client.embed(TEXTS * 4), TEXTS * 4)
     refused_at = seen[0]
@@ -195,12 +195,12 @@ def test_a_429_pauses_every_batch_not_just_its_own(api: FakeAPI, make: Make, sle
     assert client.controller.counts.rate_limited == 1
 
 
-async def test_async_rides_the_same_faults(api: FakeAPI, make: Make, sleeps: Sleeps) -> None:
+async def test_async_rides_the_same_faults(api: FakeAPI, make: Make, clock: Clock) -> None:
     api.shuffle = True
     api.faults += [times(2, status(429, {"Retry-After": "1"})), times(2, drop), times(1, status(500))]
     out = await make(dimensions=8, max_concurrency=3).aembed(TEXTS * 10)
     assert right(out, TEXTS * 10)
-    assert 1.0 in sleeps
+    assert 1.0 in clock.slept
 
 
 def test_problem_json_and_inworld_error_bodies(api: FakeAPI, make: Make) -> None:

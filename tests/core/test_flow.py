@@ -18,16 +18,9 @@ from aiml_embeddings.flow.drive import drive_async, drive_sync
 from aiml_embeddings.flow.retry_budget import RETRY_BURST
 from aiml_embeddings.plan import cost_of
 
+from ..clock import Clock
 from ..fake_api import FakeAPI, marker
 from .conftest import SECRET
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def job_of(texts: list[str], clock: Callable[[], float], **settings: Any) -> tuple[EmbeddingsClient, Job]:
@@ -36,10 +29,15 @@ def job_of(texts: list[str], clock: Callable[[], float], **settings: Any) -> tup
     return client, job
 
 
-def ok(send: Send, headers: dict[str, str] | None = None) -> httpx.Response:
-    texts = json.loads(send.body)["input"]
+def vectors(body: bytes) -> httpx.Response:
+    """The answer to a request ``body``: its texts' marker vectors, in order."""
+    texts = json.loads(body)["input"]
     data = [{"index": i, "embedding": [marker(t)] + [0.0] * 7} for i, t in enumerate(texts)]
-    return httpx.Response(200, json={"data": data}, headers=headers or {})
+    return httpx.Response(200, json={"data": data})
+
+
+def ok(send: Send) -> httpx.Response:
+    return vectors(send.body)
 
 
 def refused(hint: str | None = None) -> httpx.Response:
@@ -59,6 +57,16 @@ def finish(flow: Flow, send: Send) -> list[Any]:
     return result
 
 
+def all_out(texts: int, max_concurrency: int) -> tuple[Clock, EmbeddingsClient, Job, list[Flow], list[Send]]:
+    """A job of ``texts`` texts in batches of 16 on a fresh clock, every batch's first request out, none answered."""
+    clock = Clock()
+    client, job = job_of(
+        [f"t{i}" for i in range(texts)], clock, max_concurrency=max_concurrency, batch_size=16, hedge=False
+    )
+    flows = [batch_flow(job, batch) for batch in job.batches]
+    return clock, client, job, flows, [first_send(flow) for flow in flows]
+
+
 def warm(client: EmbeddingsClient, job: Job, clock: Clock, rounds: int = 20) -> None:
     """Answer ``rounds`` requests of this batch's size in 0.1 s, so the controller knows its peers' latency."""
     for _ in range(rounds):
@@ -76,10 +84,7 @@ def seed(job: Job) -> None:
 
 
 def test_a_hinted_429_is_followed_by_a_pause_then_one_probe() -> None:
-    clock = Clock()
-    client, job = job_of([f"t{i}" for i in range(64)], clock, max_concurrency=4, batch_size=16, hedge=False)
-    flows = [batch_flow(job, batch) for batch in job.batches]
-    sends = [first_send(flow) for flow in flows]
+    clock, client, job, flows, sends = all_out(64, max_concurrency=4)
     clock.now += 0.1
     assert flows[0].send(refused("2")) == Sleep(pytest.approx(2.0))  # type: ignore[comparison-overlap]
     for flow, send in zip(flows[1:], sends[1:], strict=True):
@@ -95,10 +100,7 @@ def test_a_hinted_429_is_followed_by_a_pause_then_one_probe() -> None:
 
 
 def test_a_concurrency_refusal_retries_on_a_freed_slot_without_pausing_anyone() -> None:
-    clock = Clock()
-    client, job = job_of([f"t{i}" for i in range(128)], clock, max_concurrency=8, batch_size=16, hedge=False)
-    flows = [batch_flow(job, batch) for batch in job.batches]
-    sends = [first_send(flow) for flow in flows]
+    clock, client, _, flows, sends = all_out(128, max_concurrency=8)
     clock.now += 0.01
     waits = [flow.send(refused()) for flow in flows[4:]]  # served 4, refused the rest
     assert all(isinstance(w, Sleep) and w.seconds <= 0.02 for w in waits)  # a slot poll, not a pause
@@ -214,52 +216,44 @@ def test_the_sync_driver_races_a_copy_and_takes_the_first_answer() -> None:
     assert [v[0] for v in job.sink.result()] == [marker(f"t{i}") for i in range(16)]
 
 
+class Copies:
+    """An async server for one raced request: copy ``n`` answers after ``delays[n]`` s, and a cancelled one is noted."""
+
+    def __init__(self, *delays: float) -> None:
+        self.delays = delays
+        self.calls = 0
+        self.cancelled = asyncio.Event()
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        delay = self.delays[self.calls]
+        self.calls += 1
+        try:
+            await asyncio.sleep(delay)
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            raise
+        return vectors(request.content)
+
+
 async def test_the_async_driver_cancels_the_slower_copy() -> None:
-    cancelled = asyncio.Event()
-    calls: list[int] = []
-
-    async def handler(request: httpx.Request) -> httpx.Response:
-        calls.append(1)
-        if len(calls) == 1:
-            try:
-                await asyncio.sleep(30)
-            except asyncio.CancelledError:
-                cancelled.set()
-                raise
-        texts = json.loads(request.content)["input"]
-        data = [{"index": i, "embedding": [marker(t)] + [0.0] * 7} for i, t in enumerate(texts)]
-        return httpx.Response(200, json={"data": data})
-
+    server = Copies(30, 0)
     client, job = job_of([f"t{i}" for i in range(16)], time.monotonic, max_concurrency=4)
     seed(job)
-    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    http = httpx.AsyncClient(transport=httpx.MockTransport(server.handle))
     failures = await drive_async(batch_flow(job, job.batches[0]), http, None, asyncio.sleep)
-    assert failures == [] and len(calls) == 2
-    await asyncio.wait_for(cancelled.wait(), 5)  # the slow first copy was cancelled, not left running
+    assert failures == [] and server.calls == 2
+    await asyncio.wait_for(server.cancelled.wait(), 5)  # the slow first copy was cancelled, not left running
     assert client.controller.counts.hedges == 1 and client.controller.in_flight == 0
 
 
 async def test_a_hedge_that_loses_is_cancelled() -> None:
-    cancelled = asyncio.Event()
-    calls: list[int] = []
-
-    async def handler(request: httpx.Request) -> httpx.Response:
-        calls.append(1)
-        try:
-            await asyncio.sleep(0.3 if len(calls) == 1 else 30)  # late, but the copy is later still
-        except asyncio.CancelledError:
-            cancelled.set()
-            raise
-        texts = json.loads(request.content)["input"]
-        data = [{"index": i, "embedding": [marker(t)] + [0.0] * 7} for i, t in enumerate(texts)]
-        return httpx.Response(200, json={"data": data})
-
+    server = Copies(0.3, 30)  # late, but the copy is later still
     client, job = job_of([f"t{i}" for i in range(16)], time.monotonic, max_concurrency=4)
     seed(job)
-    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    http = httpx.AsyncClient(transport=httpx.MockTransport(server.handle))
     failures = await drive_async(batch_flow(job, job.batches[0]), http, None, asyncio.sleep)
-    assert failures == [] and len(calls) == 2
-    await asyncio.wait_for(cancelled.wait(), 5)
+    assert failures == [] and server.calls == 2
+    await asyncio.wait_for(server.cancelled.wait(), 5)
     assert client.controller.counts.hedges == 1 and client.controller.in_flight == 0
     assert [v[0] for v in job.sink.result()] == [marker(f"t{i}") for i in range(16)]
 

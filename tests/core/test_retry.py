@@ -10,8 +10,8 @@ import pytest
 from aiml_embeddings import EmbeddingsClient, RateLimitError
 from aiml_embeddings.flow.retry import RetryPolicy, is_retryable, looks_too_large, retry_after
 
+from ..clock import Clock
 from ..fake_api import FakeAPI, status, times
-from .conftest import Sleeps
 
 Make = Callable[..., EmbeddingsClient]
 
@@ -92,11 +92,11 @@ def test_a_date_in_the_past_is_no_hint() -> None:
 
 
 def test_negative_retry_after_on_every_429_backs_off_instead_of_hammering(
-    api: FakeAPI, make: Make, sleeps: Sleeps
+    api: FakeAPI, make: Make, clock: Clock
 ) -> None:
     refusals = 400  # bounded: the old client, taking -5 as "now", sent these as fast as it could and then succeeded
     api.faults.append(times(refusals, status(429, {"Retry-After": "-5"})))
     with pytest.raises(RateLimitError):
         make(dimensions=8, max_concurrency=1, retry_policy=RetryPolicy(rate_limit_patience=60)).embed(["a"])
     assert len(api.requests) < 40  # within a minute of patience, backing off as if no hint came
-    assert sum(sleeps) >= 60
+    assert sum(clock.slept) >= 60

@@ -17,8 +17,9 @@ import pytest
 
 from aiml_embeddings import AuthenticationError, EmbeddingsClient
 
+from ..clock import Clock
 from ..fake_api import FakeAPI, status
-from .conftest import SECRET, Sleeps
+from .conftest import SECRET
 
 Make = Callable[..., EmbeddingsClient]
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,7 +66,7 @@ async def test_close_leaves_injected_clients_open(api: FakeAPI) -> None:
     assert not sync_http.is_closed and not async_http.is_closed
 
 
-def test_a_kept_interrupt_does_not_hold_a_slot_for_the_next_call(api: FakeAPI, sleeps: Sleeps) -> None:
+def test_a_kept_interrupt_does_not_hold_a_slot_for_the_next_call(api: FakeAPI, clock: Clock) -> None:
     calls: list[int] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -75,12 +76,12 @@ def test_a_kept_interrupt_does_not_hold_a_slot_for_the_next_call(api: FakeAPI, s
         return api.respond(request)
 
     def bounded_sleep(seconds: float) -> None:
-        sleeps(seconds)
-        assert len(sleeps) < 1000, "waited for a slot that was never given back"
+        clock.sleep(seconds)
+        assert len(clock.slept) < 1000, "waited for a slot that was never given back"
 
     client = EmbeddingsClient(
         "text-embedding-3-small", api_key=SECRET, dimensions=8, max_concurrency=1, hedge=False,
-        http_client=httpx.Client(transport=httpx.MockTransport(handler)), sleep=bounded_sleep, clock=sleeps.clock,
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)), sleep=bounded_sleep, clock=clock,
     )  # fmt: skip
     try:
         client.embed(["a", "b"])

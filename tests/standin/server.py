@@ -10,17 +10,14 @@ exercised too.
 from __future__ import annotations
 
 import gzip
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import AbstractContextManager
 
+from ..http_loopback import Handler, Server, serve_on_loopback
 from .api import StandInAPI
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
+class _Handler(Handler):
+    server: Server[StandInAPI]
 
     def _answer(self) -> None:
         length = int(self.headers.get("content-length") or 0)
@@ -40,27 +37,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = _answer
 
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet: a test's output should show the test, not the access log."""
 
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, api: StandInAPI) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.api = api
-
-
-@contextmanager
-def serve(api: StandInAPI | None = None) -> Iterator[str]:
+def serve(api: StandInAPI | None = None) -> AbstractContextManager[str]:
     """Run the stand-in on a free loopback port; yields ``http://127.0.0.1:<port>``."""
-    server = _Server(api or StandInAPI())
-    thread = threading.Thread(target=server.serve_forever, name="standin-api", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    return serve_on_loopback(_Handler, api or StandInAPI(), "standin-api")
