@@ -76,7 +76,7 @@ class Concurrency:
         """The limit now: during the opening, ``INITIAL`` doubled once per ``OPENING_STEP`` since it began."""
         if self.opening_since is None:
             return self.limit
-        doublings = min(16, int((now - self.opening_since) / OPENING_STEP))
+        doublings = min(16, int((now - self.opening_since) / OPENING_STEP + 1e-9))
         return float(min(self.ceiling, max(self.limit, self.limit * 2**doublings)))
 
     def sent(self, now: float) -> int:
