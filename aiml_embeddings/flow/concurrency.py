@@ -1,15 +1,6 @@
 """How many requests may be in flight: a limit that settles where the server is happy.
 
-The opening, before any answer: ``INITIAL`` requests go at once, and
-while nothing has answered the limit doubles every ``OPENING_STEP``, up
-to the ceiling. A server that refuses (for rate or for concurrency)
-refuses at the door, so its first 429 lands within a round trip and ends
-the opening before it widens; a server that accepts everything and takes
-seconds per answer (long texts) gets a full first wave instead of
-waiting one whole latency per eight requests. The first answer of any
-kind ends the opening; the limit keeps what was actually put in flight.
-
-After the opening the limit grows by one per round trip while latency
+It starts at ``INITIAL`` and grows by one per round trip while latency
 stays flat and the limit is what holds requests back, up to the ceiling
 (``max_concurrency``). Not faster: a server's limit is found by
 overshooting it, and the requests out at that moment are refused
@@ -19,8 +10,7 @@ Latency is compared per request size (an answer for 10 inputs is not an
 answer for 250): when the recent median of a size rises past twice the
 best such median seen, the server is queueing and the limit is scaled down by the
 ratio (as Netflix's Gradient2 does), once per round trip. A 429 that
-the requests in flight explain (as many as ever succeeded at once) is a
-concurrency refusal: the limit drops to what is still in flight, and
+the requests in flight explain (see ``explains``) is a concurrency refusal: the limit drops to what is still in flight, and
 probing above it waits for more successes each time it is refused again.
 """
 
@@ -38,9 +28,6 @@ SAMPLES = 9
 """Recent latencies kept per size class: their median ignores a slow tail (hedging's business)."""
 HOLD = 4
 """After a concurrency refusal, successes needed per request of the new limit before probing above it (doubling)."""
-OPENING_STEP = 0.05
-"""Seconds between doublings of the opening: longer than a refusal takes to come back from a server on the same
-continent, short against an answer that carries thousands of tokens. A refusal slower than this costs one doubling."""
 REFUSALS_KEPT = 64
 """Recent refusals remembered to discount them from the successes they overlapped."""
 
@@ -53,10 +40,6 @@ class Concurrency:
         self.proven = 0
         """The most requests in flight at once (counting the new one) that the server has answered, not counting
         those that were refused while it was out (a refused request leaves the server at once)."""
-        self.opening_since: float | None = None
-        """When the first request left, while no answer has come; None before it and after the first answer."""
-        self._opening_done = False
-        self._peak = 0
         self._sent = 0
         self._refusals: deque[tuple[float, int]] = deque(maxlen=REFUSALS_KEPT)
         """(answered at, send number) of recent refusals."""
@@ -69,32 +52,14 @@ class Concurrency:
         self._hold = 0
         self._hold_left = 0
 
-    def open(self, now: float) -> bool:
-        return self.in_flight < int(self.current(now))
+    def open(self) -> bool:
+        return self.in_flight < int(self.limit)
 
-    def current(self, now: float) -> float:
-        """The limit now: during the opening, ``INITIAL`` doubled once per ``OPENING_STEP`` since it began."""
-        if self.opening_since is None:
-            return self.limit
-        doublings = min(16, int((now - self.opening_since) / OPENING_STEP + 1e-9))
-        return float(min(self.ceiling, max(self.limit, self.limit * 2**doublings)))
-
-    def sent(self, now: float) -> int:
-        """Count a request leaving; returns its send number (for matching refusals to what they overlapped)."""
-        if self.opening_since is None and not self._opening_done:
-            self.opening_since = now
+    def sent(self) -> int:
+        """Count a request leaving; returns its send number (refusals are matched by it to what they overlapped)."""
         self.in_flight += 1
-        self._peak = max(self._peak, self.in_flight)
         self._sent += 1
         return self._sent
-
-    def answered(self, now: float) -> None:
-        """Any answer ends the opening: the limit keeps what the opening actually put in flight."""
-        self.in_flight -= 1
-        if self.opening_since is not None:
-            self.limit = max(self.limit, min(self.current(now), float(self._peak)))
-            self.opening_since = None
-            self._opening_done = True
 
     def succeeded(
         self, cost: int, in_flight_at_send: int, sent_at: float, latency: float, now: float, number: int = 0

@@ -96,7 +96,7 @@ class FlowController:
 
     @property
     def limit(self) -> float:
-        return self.concurrency.current(self.clock())
+        return self.concurrency.limit
 
     @property
     def in_flight(self) -> int:
@@ -112,7 +112,7 @@ class FlowController:
         with self._lock:
             now = self.clock()
             pause = self.window.wait(now, self.concurrency.in_flight)
-            if pause is None or not self.concurrency.open(now):
+            if pause is None or not self.concurrency.open():
                 return self._poll
             wait = max(pause, self._rate_wait(cost, now))
             if wait > 0:
@@ -156,7 +156,7 @@ class FlowController:
             return self._hedge(cost, self.clock())
 
     def _hedge(self, cost: int, now: float) -> Ticket | None:
-        if not self.concurrency.open(now) or self.window.cap is not None or self._rate_wait(cost, now) > 0:
+        if not self.concurrency.open() or self.window.cap is not None or self._rate_wait(cost, now) > 0:
             return None  # a copy takes a free slot within the limits, or is not sent
         if not self.hedging.take():
             return None
@@ -195,8 +195,8 @@ class FlowController:
         self.learned.take(cost, now)
         self._spent["requests"] += 1
         self._spent["tokens"] += cost
-        last_slot = self.concurrency.in_flight + 1 >= int(self.concurrency.current(now))
-        number = self.concurrency.sent(now)
+        last_slot = self.concurrency.in_flight + 1 >= int(self.concurrency.limit)
+        number = self.concurrency.sent()
         ticket = Ticket(cost, now, self.concurrency.in_flight, dict(self._spent), hedge, number, last_slot)
         self.counts.sent += 1
         return ticket
@@ -217,7 +217,7 @@ class FlowController:
             self.shared.release(ticket.cost, rate_limited=limited, retry_after=retry_after if limited else None)
         with self._lock:
             now = self.clock()
-            self.concurrency.answered(now)
+            self.concurrency.in_flight -= 1
             if headers is not None:
                 self._read_windows(ticket, headers, now)
             if limited:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aiml_embeddings.flow.concurrency import INITIAL, OPENING_STEP
+from aiml_embeddings.flow.concurrency import INITIAL
 from aiml_embeddings.flow.controller import POLL_MAX, FlowController, Ticket
 from aiml_embeddings.flow.rate import duration
 from aiml_embeddings.flow.retry_budget import RETRY_BURST
@@ -146,34 +146,6 @@ def test_hints_and_refusals_at_a_proven_level_are_rate_not_concurrency() -> None
     control.answered(again[0], "rate_limited")  # refused with only 3 in flight: the rate is spent
     assert control.counts.concurrency_refusals == 0 and control.counts.pauses == 1
     assert control.limit >= 4
-
-
-def test_the_opening_widens_while_nothing_answers_and_keeps_what_it_sent() -> None:
-    clock = Clock()
-    control = FlowController(32, clock=clock)
-    first = [go(control) for _ in range(INITIAL)]
-    assert isinstance(control.admit(100), float)  # the first wave is the initial limit...
-    clock.now += OPENING_STEP
-    second = [go(control) for _ in range(INITIAL)]  # ...doubled after a step with no answer (no refusal came back)
-    assert isinstance(control.admit(100), float)
-    clock.now += 3 * OPENING_STEP
-    assert control.limit == 32  # and doubled again, up to the ceiling
-    control.answered(first[0], "ok")  # the first answer ends the opening: only what went out is proven
-    assert control.limit == 2 * INITIAL
-    clock.now += 10
-    for ticket in first[1:] + second:
-        control.answered(ticket, "ok")
-    assert control.limit < 2 * INITIAL + 2  # from here on it grows by round trips, not by time
-
-
-def test_a_refusal_ends_the_opening_before_it_widens() -> None:
-    clock = Clock()
-    control = FlowController(32, clock=clock)
-    first = [go(control) for _ in range(INITIAL)]
-    clock.now += OPENING_STEP / 10  # a refusal comes back within a round trip
-    control.answered(first[-1], "rate_limited")
-    clock.now += 5 * OPENING_STEP
-    assert control.limit == INITIAL - 1
 
 
 def test_a_success_that_overlapped_refusals_does_not_prove_its_level() -> None:
