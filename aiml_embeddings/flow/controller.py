@@ -6,8 +6,11 @@ each answer ``answered`` learns from it:
 
 - a 429 with ``Retry-After``: the rate is spent; pause everyone that long,
   then one probe, then widen (``rate.Window``), and learn the granted rate;
-- a 429 without it, sent with more in flight than ever succeeded: the
-  server refuses concurrency; lower the in-flight limit, pause no one;
+- a 429 without it, with others in flight: first read as the server
+  refusing concurrency (lower the in-flight limit, pause no one); if a
+  request sent after it is refused too before one sent after it succeeds,
+  the rate is spent after all (a concurrency limit serves the lowered
+  count; an empty bucket refuses everyone), and the rest applies;
 - any other 429: the rate again, paced by the learned rate;
 - ``x-ratelimit-*`` headers: the server's own account, paced by before
   the first 429;
@@ -50,10 +53,6 @@ class Ticket:
     in_flight: int
     spent: dict[str, float]
     hedge: bool = False
-    number: int = 0
-    """Its place in the order requests left (refusals it overlapped are matched by it)."""
-    last_slot: bool = False
-    """It took the last slot the in-flight limit allowed when it left."""
 
 
 @dataclass
@@ -93,6 +92,8 @@ class FlowController:
         self._spent = {"requests": 0.0, "tokens": 0.0}
         self._lock = threading.Lock()
         self._poll = POLL_MAX
+        self._suspect_since: float | None = None
+        """When a 429 without a hint was read as a concurrency refusal, until a request sent since succeeds."""
 
     @property
     def limit(self) -> float:
@@ -195,9 +196,8 @@ class FlowController:
         self.learned.take(cost, now)
         self._spent["requests"] += 1
         self._spent["tokens"] += cost
-        last_slot = self.concurrency.in_flight + 1 >= int(self.concurrency.limit)
-        number = self.concurrency.sent()
-        ticket = Ticket(cost, now, self.concurrency.in_flight, dict(self._spent), hedge, number, last_slot)
+        ticket = Ticket(cost, now, self.concurrency.in_flight + 1, dict(self._spent), hedge)
+        self.concurrency.in_flight += 1
         self.counts.sent += 1
         return ticket
 
@@ -227,7 +227,9 @@ class FlowController:
 
     def _succeeded(self, ticket: Ticket, now: float) -> None:
         latency = now - ticket.sent_at
-        self.concurrency.succeeded(ticket.cost, ticket.in_flight, ticket.sent_at, latency, now, ticket.number)
+        if self._suspect_since is not None and ticket.sent_at >= self._suspect_since:
+            self._suspect_since = None  # the lowered limit is served: it was concurrency
+        self.concurrency.succeeded(ticket.cost, ticket.in_flight, ticket.sent_at, latency, now)
         if not ticket.hedge:
             self.hedging.sample(ticket.cost, latency)
         self.window.succeeded(ticket.sent_at, max(1, int(self.concurrency.limit)))
@@ -237,18 +239,27 @@ class FlowController:
 
     def _refused(self, ticket: Ticket, hint: float | None, now: float) -> None:
         self.counts.rate_limited += 1
-        self.concurrency.note_refusal(ticket.number, now)
         for entry in self._quota:  # the refused request's quota comes back
             if entry is not None:
                 bucket, by_tokens = entry
                 bucket.take(-(ticket.cost if by_tokens else 1))
-        if hint is None and self.concurrency.explains(ticket.in_flight, ticket.sent_at, last_slot=ticket.last_slot):
+        # Out with it: what was in flight when it left, or is still out now (the first wave reaches the
+        # server in any order, so the first request sent may be the one that found the server full).
+        crowd = max(ticket.in_flight, self.concurrency.in_flight + 1)
+        if hint is None and not self._confirms_rate(ticket) and crowd > 1:
             self.counts.concurrency_refusals += 1
-            self.concurrency.refused(ticket.in_flight, now)
+            self.concurrency.refused(crowd, now)
+            if self._suspect_since is None:
+                self._suspect_since = now
             return
+        self._suspect_since = None
         refill = self.learned.refused(ticket.cost, now) if self._learning else None
         if self.window.pause(hint if hint is not None else refill, ticket.sent_at, now):
             self.counts.pauses += 1
+
+    def _confirms_rate(self, ticket: Ticket) -> bool:
+        """A refusal of a request sent after a suspected concurrency refusal, before any such request succeeded."""
+        return self._suspect_since is not None and ticket.sent_at >= self._suspect_since
 
     def _read_windows(self, ticket: Ticket, headers: Mapping[str, str], now: float) -> None:
         """Keep the newest window per quota (by what we had sent when its request left).

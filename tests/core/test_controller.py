@@ -135,47 +135,41 @@ def test_rising_latency_shrinks_the_limit() -> None:
     assert control.limit < 16  # it grew to 16 and more while flat, then the queueing server cut it
 
 
-def test_hints_and_refusals_at_a_proven_level_are_rate_not_concurrency() -> None:
+def test_hints_and_refusals_with_nothing_else_in_flight_are_rate_not_concurrency() -> None:
     clock = Clock()
     control = FlowController(8, clock=clock)
     tickets = [go(control) for _ in range(4)]
     for ticket in tickets:
         clock.now += 0.1
         control.answered(ticket, "ok")  # 4 at once succeeded
-    again = [go(control) for _ in range(3)]
-    control.answered(again[0], "rate_limited")  # refused with only 3 in flight: the rate is spent
+    control.answered(go(control), "rate_limited")  # refused alone: no concurrency limit explains it
     assert control.counts.concurrency_refusals == 0 and control.counts.pauses == 1
+    clock.now += 1.0
+    tickets = [go(control)]
+    control.answered(tickets[0], "rate_limited", retry_after=2.0)  # a hint is the rate, whatever is out
+    assert control.counts.concurrency_refusals == 0 and control.counts.pauses == 2
     assert control.limit >= 4
 
 
-def test_a_success_that_overlapped_refusals_does_not_prove_its_level() -> None:
+def test_a_concurrency_refusal_is_cleared_by_a_later_request_that_succeeds() -> None:
     clock = Clock()
     control = FlowController(32, clock=clock)
-    wave = [go(control) for _ in range(INITIAL)]  # a server that serves 4, reached in another order, refuses 3, 5, 7, 8
+    wave = [go(control) for _ in range(INITIAL)]
     clock.now += 0.01
-    for n in (2, 4, 6, 7):
-        control.answered(wave[n], "rate_limited")
+    control.answered(wave[-1], "rate_limited")  # read as concurrency: the limit is cut, nobody pauses
     clock.now += 0.1
-    for n in (0, 1, 3, 5):  # the 6th succeeded: two of the five sent before it were refused at once
-        control.answered(wave[n], "ok")
-    assert wave[5].in_flight == 6 and control.concurrency.proven == 4  # so a refusal at 5 is concurrency, not rate
-    assert control.counts.pauses == 0 and control.counts.concurrency_refusals == 4
-
-
-def test_a_refusal_in_the_last_slot_is_concurrency_even_below_a_level_that_once_succeeded() -> None:
-    clock = Clock()
-    control = FlowController(32, clock=clock)
-    wave = [go(control) for _ in range(6)]
+    control.answered(wave[0], "ok")
+    later = go(control)  # sent after the refusal...
     clock.now += 0.1
-    for ticket in wave:
-        control.answered(ticket, "ok")  # six at once succeeded, once (a busy server counts late)
-    control.concurrency.limit = 4.0  # the limit has since been cut by rising latency
-    four = [go(control) for _ in range(4)]
-    control.answered(four[-1], "rate_limited")  # refused in the limit's last slot
-    assert control.counts.concurrency_refusals == 1 and control.counts.pauses == 0
+    control.answered(later, "ok")  # ...and served: the lowered limit holds, it was concurrency
+    for ticket in wave[1:-1]:
+        control.answered(ticket, "ok")
+    probe = [go(control) for _ in range(int(control.limit))]
+    control.answered(probe[-1], "rate_limited")  # a later refusal starts over as concurrency
+    assert control.counts.concurrency_refusals == 2 and control.counts.pauses == 0
 
 
-def test_a_refusal_within_a_fresh_cut_before_anything_new_succeeds_is_rate() -> None:
+def test_a_request_sent_after_a_concurrency_refusal_and_refused_too_means_the_rate_is_spent() -> None:
     clock = Clock()
     control = FlowController(32, clock=clock)
     wave = [go(control) for _ in range(INITIAL)]
@@ -183,10 +177,10 @@ def test_a_refusal_within_a_fresh_cut_before_anything_new_succeeds_is_rate() -> 
     control.answered(wave[-1], "rate_limited")  # ambiguous at first: read as concurrency, the limit is cut
     assert control.counts.concurrency_refusals == 1 and control.limit == INITIAL - 1
     clock.now += 0.3
-    control.answered(wave[0], "ok")  # sent before the cut: says nothing of it
+    control.answered(wave[0], "ok")  # sent before the refusal: says nothing of it
     retry = go(control)
     clock.now += 0.01
-    control.answered(retry, "rate_limited")  # refused within the lowered limit: the rate is spent
+    control.answered(retry, "rate_limited")  # refused too, with fewer in flight: an empty bucket, not a limit
     assert control.counts.concurrency_refusals == 1 and control.counts.pauses == 1
     assert isinstance(control.admit(100), float)
 
