@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import numpy
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,8 +17,6 @@ from hypothesis import strategies as st
 from aiml_embeddings import MODELS, EmbeddingsClient
 from aiml_embeddings.errors import MalformedResponseError
 from aiml_embeddings.wire import AIMLAPICodec, Answer, InworldCodec
-import numpy
-
 from aiml_embeddings.wire import base as wire_base
 from aiml_embeddings.wire.base import FLOAT32_MAX, _all_finite_float32
 
@@ -159,7 +158,7 @@ def test_a_good_base64_answer_passes_either_check(float32_check: str) -> None:
 @pytest.mark.parametrize(
     "bad",
     [NAN, INF, -INF, "0.5", None, {"x": 1}, [0.5], 10**400, True, False, 1e39, -3.5e38, 10**39],
-    ids=["nan", "inf", "-inf", "str", "null", "obj", "list", "huge-int", "true", "false", "1e39", "-3.5e38", "int-1e39"],
+    ids=["nan", "inf", "-inf", "str", "null", "obj", "list", "huge-int", "true", "false", "1e39", "-3.5e38", "int"],
 )
 def test_anything_but_a_finite_number_in_a_float_list_is_refused(bad: object) -> None:
     values: list[object] = [0.5] * 8
