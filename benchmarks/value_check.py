@@ -153,7 +153,10 @@ def _canned_transport(dim: int) -> httpx.MockTransport:
 
 def _embed(texts: list[str], output: str, dim: int) -> Callable[[], object]:
     client = EmbeddingsClient(
-        "text-embedding-3-small", api_key="bench-key", http_client=httpx.Client(transport=_canned_transport(dim))
+        "text-embedding-3-small",
+        api_key="bench-key",
+        dimensions=dim,
+        http_client=httpx.Client(transport=_canned_transport(dim)),
     )
     client.embed(texts, output=output)  # type: ignore[call-overload]  # warm: every answer built, pool started
     return lambda: client.embed(texts, output=output)  # type: ignore[call-overload]
