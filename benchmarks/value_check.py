@@ -17,8 +17,8 @@ Process CPU, median of ``--runs``, in answers of 100 vectors:
    transport that hands back answers made beforehand: list output with
    numpy not loaded and loaded, and numpy output, with and without the check.
 
-With and without alternate run by run, so a change in the machine's load
-hits both. "numpy not loaded" is the check numpy-free processes get; this
+With and without alternate run by run, taking turns at going first, so a
+change in the machine's load hits both. "numpy not loaded" is the check numpy-free processes get; this
 script has numpy loaded, so it is shown by swapping ``_numpy`` for a
 function that finds none.
 """
@@ -129,11 +129,16 @@ def _decode_all(bodies: list[bytes]) -> None:
 
 
 def _with_and_without(runs: int, work: Callable[[], object]) -> tuple[float, float]:
-    checked, bare = [], []
-    for _ in range(runs):
-        checked.append(_cpu(work))
-        with _unchecked():
-            bare.append(_cpu(work))
+    """Medians with and without the check, taking turns at going first, so neither always runs on a cold start."""
+    checked: list[float] = []
+    bare: list[float] = []
+    for run in range(runs):
+        for with_check in (True, False) if run % 2 == 0 else (False, True):
+            if with_check:
+                checked.append(_cpu(work))
+            else:
+                with _unchecked():
+                    bare.append(_cpu(work))
     return statistics.median(checked), statistics.median(bare)
 
 
