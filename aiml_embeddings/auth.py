@@ -20,6 +20,7 @@ import os
 from pydantic import SecretStr
 
 from .errors import ConfigurationError, MissingAPIKeyError
+from .headers import value_problem
 from .models import Api
 
 KEY_ENV: dict[Api, str] = {"aimlapi": "AIMLAPI_API_KEY", "inworld": "INWORLD_API_KEY"}
@@ -78,17 +79,7 @@ def _checked(key: SecretStr, source: str, model: str) -> SecretStr:
 
 def key_problem(key: SecretStr) -> str | None:
     """What makes ``key`` unfit for an HTTP header, in words that do not show it (None: nothing)."""
-    for position, char in enumerate(key.get_secret_value()):
-        if not "!" <= char <= "~":
-            kind = (
-                "a space"
-                if char == " "
-                else "a control character"
-                if char < " " or char == "\x7f"
-                else "a non-ASCII character"
-            )
-            return f"holds {kind} at position {position}"
-    return None
+    return value_problem(key.get_secret_value(), inner_spaces=False)
 
 
 def resolve_base_url(api: Api, explicit: str | None) -> str:

@@ -30,6 +30,7 @@ from .dedup import FanOut, first_occurrences
 from .errors import AIMLEmbeddingsError, ConfigurationError, EmptyInputError, InputTooLongError, MissingAPIKeyError
 from .flow.batch import Failure, Job, batch_flow
 from .flow.controller import FlowController
+from .flow.deadline import bounded_client
 from .flow.drive import drive_async, drive_sync
 from .flow.quota import SharedQuota
 from .flow.retry import RetryPolicy
@@ -458,7 +459,7 @@ class EmbeddingsClient:
     def _sync_http(self) -> httpx.Client:
         with self._lock:
             if self._http is None:
-                self._http = httpx.Client(timeout=self.timeout, limits=_limits(self.max_concurrency))
+                self._http = bounded_client(self.timeout, _limits(self.max_concurrency))
             return self._http
 
     def _executor(self) -> Workers:

@@ -18,6 +18,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ConfigurationError
+from .headers import sendable
 from .roles import Role
 
 DEFAULT_MAX_CONCURRENCY = 32
@@ -99,11 +100,15 @@ def values_of(source: Settings) -> dict[str, Any]:
 
 
 def checked(options: Mapping[str, Any], model: str) -> ClientSettings:
-    """``options`` validated, or a ``ConfigurationError`` naming each bad setting, its value and the model."""
+    """``options`` validated, or a ``ConfigurationError`` naming each bad setting, its value and the model
+    (a header that cannot be sent is named, its value never shown: it may be a credential)."""
     try:
-        return ClientSettings.model_validate(dict(options))
+        settings = ClientSettings.model_validate(dict(options))
     except ValidationError as exc:
         raise explained(exc, model) or _unexplained(exc, model) from None
+    if settings.default_headers:
+        settings.default_headers = sendable(settings.default_headers, model)
+    return settings
 
 
 def explained(exc: ValidationError, model: str) -> ConfigurationError | None:

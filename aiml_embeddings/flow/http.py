@@ -15,12 +15,12 @@ Authorization value, so frame locals captured inside httpx do not show it.
 keeps its per-phase meaning, and its largest phase bounds the whole attempt.
 
 Async attempts are cancelled at the deadline itself, wherever they are.
-Sync attempts check it as each chunk of the body arrives, so they can
-overrun it by one per-read timeout; and until the headers have come, only
-httpx's per-phase timeouts bound them (a thread blocked in a socket read
-cannot be stopped from outside without closing a connection httpx owns), so
-a server that trickles its headers is bounded by httpcore's 100 KiB header limit
-times the read timeout, not by the deadline.
+Sync attempts on the ``httpx.Client`` this package builds end there too:
+each socket read, write and connect waits at most the time left, headers
+included (``flow/deadline.py``). With an ``http_client=`` of the caller's
+own, which is never altered, sync attempts check the deadline as each chunk
+of the body arrives, so they can overrun it by one per-read timeout, and
+until the headers have come only httpx's per-phase timeouts bound them.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from ..plan import MAX_VALUES_PER_RESPONSE
+from .deadline import until
 
 if TYPE_CHECKING:
     from .batch import Send
@@ -190,7 +191,7 @@ def send_sync(client: httpx.Client, send: Send, timeout: httpx.Timeout | None) -
     """
     budget = _whole_request(timeout)
     deadline = time.monotonic() + budget if budget is not None else None
-    with client.stream(
+    with until(deadline), client.stream(
         "POST", send.url, content=send.body, headers=httpx.Headers(send.headers), timeout=timeout
     ) as response:
         if response.is_stream_consumed:

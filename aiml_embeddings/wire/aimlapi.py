@@ -7,7 +7,17 @@ from typing import Any
 
 from ..models import ModelSpec
 from ..usage import Usage
-from .base import Answer, ErrorInfo, RawVector, expect_list, float_list, from_base64, number_at, text_of
+from .base import (
+    Answer,
+    ErrorInfo,
+    RawVector,
+    expect_list,
+    finite_float32,
+    float_list,
+    from_base64,
+    number_at,
+    text_of,
+)
 
 
 class AIMLAPICodec:
@@ -47,7 +57,9 @@ class AIMLAPICodec:
             out[index] = (
                 from_base64(value, answer, index) if isinstance(value, str) else float_list(value, answer, index)
             )
-        return out  # type: ignore[return-value]  # every slot was filled: count items, distinct indices
+        vectors: list[RawVector] = out  # type: ignore[assignment]  # every slot was filled: count items, distinct indices
+        finite_float32(vectors, answer)
+        return vectors
 
     def error(self, payload: Any, text: str) -> ErrorInfo:
         """Both documented error bodies: ``{message, statusCode, requestId}`` and problem+json."""

@@ -62,6 +62,40 @@ def test_headers_are_never_echoed_by_a_settings_error() -> None:
     assert "default_headers" in str(info.value) and "42" not in str(info.value)
 
 
+PROXY_TOKEN = "proxy-tok-4242"
+
+
+@pytest.mark.parametrize(
+    ("headers", "words"),
+    [
+        ({"X-Proxy-Token": PROXY_TOKEN + "\u00e9"}, r"'X-Proxy-Token' holds a non-ASCII character at position 14"),
+        ({"X-Proxy-Token": PROXY_TOKEN + "\r\nX-Evil: 1"}, r"header 'X-Proxy-Token' holds a control character at"),
+        ({"X-Proxy-Token": PROXY_TOKEN[:5] + "\n" + PROXY_TOKEN[5:]}, r"'X-Proxy-Token' holds a control character"),
+        ({"X Proxy": PROXY_TOKEN}, r"the name 'X Proxy' holds a space at position 1"),
+        ({"X-Caf\u00e9": PROXY_TOKEN}, r"the name 'X-Caf\u00e9' holds a non-ASCII character"),
+    ],
+    ids=["non-ascii", "crlf", "lf", "space-in-name", "non-ascii-name"],
+)
+@pytest.mark.parametrize("build", ["core", "langchain", "llama_index"])
+def test_a_header_that_cannot_be_sent_is_a_configuration_error_that_does_not_show_its_value(
+    headers: dict[str, str], words: str, build: str
+) -> None:
+    builders = {
+        "core": lambda: EmbeddingsClient("voyage-2", default_headers=headers),
+        "langchain": lambda: AIMLEmbeddings(model="voyage-2", default_headers=headers),
+        "llama_index": lambda: AIMLEmbedding("voyage-2", default_headers=headers),
+    }
+    with pytest.raises(ConfigurationError, match=words) as info:
+        builders[build]()
+    shown = f"{info.value} {info.value!r} {info.value.args}"
+    assert "'voyage-2'" in shown and PROXY_TOKEN not in shown and PROXY_TOKEN[5:] not in shown
+
+
+def test_surrounding_whitespace_is_stripped_from_a_header_value_and_inner_spaces_kept() -> None:
+    client = EmbeddingsClient(default_headers={"X-Proxy-Token": f" {PROXY_TOKEN}\n", "X-Note": "two\twords here"})
+    assert client.default_headers == {"X-Proxy-Token": PROXY_TOKEN, "X-Note": "two\twords here"}
+
+
 def test_an_adapter_passes_all_of_its_shared_settings_to_the_client() -> None:
     emb = AIMLEmbeddings(max_retries=2, dedupe=False, chunk_size=7, truncate=True)
     assert values_of(emb) == {name: getattr(emb.client.settings, name) for name in ClientSettings.model_fields}

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import numpy
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,7 +17,8 @@ from hypothesis import strategies as st
 from aiml_embeddings import MODELS, EmbeddingsClient
 from aiml_embeddings.errors import MalformedResponseError
 from aiml_embeddings.wire import AIMLAPICodec, Answer, InworldCodec
-from aiml_embeddings.wire.base import _all_finite_float32
+from aiml_embeddings.wire import base as wire_base
+from aiml_embeddings.wire.base import FLOAT32_MAX, _all_finite_float32
 
 from ..fake_api import FakeAPI, marker, times
 
@@ -117,20 +119,46 @@ def test_the_float32_check_agrees_with_math_isfinite_on_any_bytes(raw: bytes) ->
     assert _all_finite_float32(raw) == all(math.isfinite(v) for v in values)
 
 
+@pytest.fixture(params=["numpy loaded", "numpy not loaded"])
+def float32_check(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways the float32 vectors of an answer are checked: one ``isfinite`` over the answer, or byte by byte."""
+    if request.param == "numpy not loaded":
+        monkeypatch.setattr(wire_base, "_numpy", lambda: None)
+    else:
+        assert wire_base._numpy() is numpy
+    return str(request.param)
+
+
+@given(st.lists(st.binary(min_size=4, max_size=32).map(lambda raw: raw[: len(raw) // 4 * 4]), min_size=1, max_size=5))
+def test_both_answer_checks_agree_with_math_isfinite(raws: list[bytes]) -> None:
+    expected = all(math.isfinite(v) for raw in raws for v in struct.unpack(f"<{len(raw) // 4}f", raw))
+    assert wire_base._all_finite(raws) == expected
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(wire_base, "_numpy", lambda: None)
+        assert wire_base._all_finite(raws) == expected
+
+
 @pytest.mark.parametrize("bad", [NAN, INF, -INF])
 @pytest.mark.parametrize("where", [0, 5, 7])
-def test_a_nan_or_infinity_anywhere_in_base64_is_refused(bad: float, where: int) -> None:
+def test_a_nan_or_infinity_anywhere_in_base64_is_refused(bad: float, where: int, float32_check: str) -> None:
     values = [0.5] * 8
     values[where] = bad
-    payload = {"data": [{"index": 0, "embedding": b64([1.0] * 8)}, {"index": 1, "embedding": b64(values)}]}
+    good = b64([1.0] * 8)
+    payload = {"data": [{"index": i, "embedding": b64(values) if i == 1 else good} for i in range(3)]}
     with pytest.raises(MalformedResponseError, match=r"for input 11 .*NaN or infinite"):
-        codec.decode(payload, Answer("m", [10, 11]))
+        codec.decode(payload, Answer("m", [10, 11, 12]))
+
+
+def test_a_good_base64_answer_passes_either_check(float32_check: str) -> None:
+    values = [0.5, -0.25, FLOAT32_MAX, -FLOAT32_MAX, 1e-45, 0.0, -0.0, 3e38]
+    payload = {"data": [{"index": i, "embedding": b64(values)} for i in range(3)]}
+    assert codec.decode(payload, Answer("m", range(3))) == [struct.pack("<8f", *values)] * 3
 
 
 @pytest.mark.parametrize(
     "bad",
-    [NAN, INF, -INF, "0.5", None, {"x": 1}, [0.5], 10**400],
-    ids=["nan", "inf", "-inf", "str", "null", "obj", "list", "huge-int"],
+    [NAN, INF, -INF, "0.5", None, {"x": 1}, [0.5], 10**400, True, False, 1e39, -3.5e38, 10**39],
+    ids=["nan", "inf", "-inf", "str", "null", "obj", "list", "huge-int", "true", "false", "1e39", "-3.5e38", "int"],
 )
 def test_anything_but_a_finite_number_in_a_float_list_is_refused(bad: object) -> None:
     values: list[object] = [0.5] * 8
@@ -140,6 +168,22 @@ def test_anything_but_a_finite_number_in_a_float_list_is_refused(bad: object) ->
     inworld = InworldCodec()
     with pytest.raises(MalformedResponseError, match="for input 3 "):
         inworld.decode({"embeddings": [{"values": values}]}, Answer("m", [3]))
+
+
+@pytest.mark.parametrize(
+    ("bad", "words"),
+    [(True, "a boolean"), (False, "a boolean"), (1e39, "beyond float32's range"), (NAN, "NaN or infinite")],
+)
+def test_a_refused_float_list_says_why(bad: object, words: str) -> None:
+    with pytest.raises(MalformedResponseError, match=words):
+        codec.decode({"data": [{"index": 0, "embedding": [0.5, bad, 0.5]}]}, Answer("m", [0]))
+
+
+def test_every_number_a_float32_holds_passes_in_a_float_list() -> None:
+    """Integers (``0`` from a JavaScript server), float32's extremes, and a vector whose length exceeds float32's
+    range though none of its values does: the length is only a screen."""
+    values = [0, 1, -1, 0.5, FLOAT32_MAX, -FLOAT32_MAX, 3e38, 3e38, 1e-300]
+    assert codec.decode({"data": [{"index": 0, "embedding": values}]}, Answer("m", [0])) == [values]
 
 
 @pytest.mark.parametrize("empty", [[], ""], ids=["empty-list", "empty-base64"])
@@ -158,7 +202,9 @@ def _raw(body: str) -> Callable[[httpx.Request, dict[str, Any]], httpx.Response]
     return lambda request, sent: httpx.Response(200, content=body.encode(), headers={"x-request-id": "rid-9"})
 
 
-@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", '"0.5"', "null", '{"x": 1}'])
+@pytest.mark.parametrize(
+    "literal", ["NaN", "Infinity", "-Infinity", '"0.5"', "null", '{"x": 1}', "true", "false", "1e39", "-3.5e38"]
+)
 def test_a_bad_value_from_the_server_is_a_typed_error_naming_the_input(api: FakeAPI, make: Make, literal: str) -> None:
     good = ", ".join(["0.5"] * 8)
     bad = ", ".join(["0.5"] * 5 + [literal] + ["0.5"] * 2)
