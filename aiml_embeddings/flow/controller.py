@@ -10,7 +10,8 @@ each answer ``answered`` learns from it:
   refusing concurrency (lower the in-flight limit, pause no one); if a
   request sent after it is refused too before one sent after it succeeds,
   the rate is spent after all (a concurrency limit serves the lowered
-  count; an empty bucket refuses everyone), and the rest applies;
+  count; an empty bucket refuses everyone), and the rest applies; until
+  that one request is answered, no other is sent (nor a copy);
 - any other 429: the rate again, paced by the learned rate;
 - ``x-ratelimit-*`` headers: the server's own account, paced by before
   the first 429;
@@ -94,6 +95,8 @@ class FlowController:
         self._poll = POLL_MAX
         self._suspect_since: float | None = None
         """When a 429 without a hint was read as a concurrency refusal, until a request sent since succeeds."""
+        self._testing = False
+        """A request sent since that 429 is out: the others wait for its answer, which tells the two apart."""
 
     @property
     def limit(self) -> float:
@@ -113,7 +116,7 @@ class FlowController:
         with self._lock:
             now = self.clock()
             pause = self.window.wait(now, self.concurrency.in_flight)
-            if pause is None or not self.concurrency.open():
+            if pause is None or not self.concurrency.open() or self._testing:
                 return self._poll
             wait = max(pause, self._rate_wait(cost, now))
             if wait > 0:
@@ -157,7 +160,8 @@ class FlowController:
             return self._hedge(cost, self.clock())
 
     def _hedge(self, cost: int, now: float) -> Ticket | None:
-        if not self.concurrency.open() or self.window.cap is not None or self._rate_wait(cost, now) > 0:
+        busy = not self.concurrency.open() or self.window.cap is not None or self._suspect_since is not None
+        if busy or self._rate_wait(cost, now) > 0:
             return None  # a copy takes a free slot within the limits, or is not sent
         if not self.hedging.take():
             return None
@@ -199,6 +203,7 @@ class FlowController:
         ticket = Ticket(cost, now, self.concurrency.in_flight + 1, dict(self._spent), hedge)
         self.concurrency.in_flight += 1
         self.counts.sent += 1
+        self._testing = self._suspect_since is not None
         return ticket
 
     # --- after an answer ----------------------------------------------------
@@ -224,6 +229,8 @@ class FlowController:
                 self._refused(ticket, retry_after, now)
             elif kind == "ok":
                 self._succeeded(ticket, now)
+            if self._suspect_since is None or ticket.sent_at >= self._suspect_since:
+                self._testing = False  # the test was answered (or there is none): the others may go
 
     def _succeeded(self, ticket: Ticket, now: float) -> None:
         latency = now - ticket.sent_at

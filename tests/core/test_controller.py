@@ -169,6 +169,23 @@ def test_a_concurrency_refusal_is_cleared_by_a_later_request_that_succeeds() -> 
     assert control.counts.concurrency_refusals == 2 and control.counts.pauses == 0
 
 
+def test_after_an_unhinted_429_one_request_tells_concurrency_from_rate_while_the_rest_wait() -> None:
+    clock = Clock()
+    control = FlowController(32, clock=clock)
+    wave = [go(control) for _ in range(INITIAL)]
+    clock.now += 0.01
+    control.answered(wave[-1], "rate_limited")  # read as concurrency for now
+    clock.now += 0.1
+    for ticket in wave[:3]:
+        control.answered(ticket, "ok")  # sent before the 429: their answers tell nothing
+    test = go(control)
+    assert isinstance(control.admit(100), float)  # free slots, but the others wait for the test's answer
+    assert control.admit_hedge(100) is None  # nor do copies go
+    clock.now += 0.1
+    control.answered(test, "ok")  # served: it was concurrency, the slots open again
+    assert len([go(control) for _ in range(2)]) == 2
+
+
 def test_a_request_sent_after_a_concurrency_refusal_and_refused_too_means_the_rate_is_spent() -> None:
     clock = Clock()
     control = FlowController(32, clock=clock)
