@@ -36,6 +36,7 @@ from .flow.retry import RetryPolicy
 from .flow.run import ProgressCallback, Run
 from .flow.workers import Workers
 from .inputs import EmptyPolicy, blank_positions, check_texts, clip_long
+from .length import VectorLength
 from .models import DEFAULT_MODEL, Api, ModelSpec, get_model
 from .output import ListSink, NumpySink, Output, Sink
 from .plan import estimate_tokens, inputs_per_request, plan_batches
@@ -104,6 +105,7 @@ class EmbeddingsClient:
         self.settings = checked({**(values_of(settings) if settings is not None else {}), **options}, model)
         given = self.settings
         self.dimensions = _check_dimensions(self.spec, given.dimensions)
+        self.length = VectorLength(self.dimensions or self.spec.dimension)
         self.roles = resolve_roles(self.spec, given.roles)
         self.base_url = resolve_base_url(self.spec.api, given.base_url)
         self.batch_size = given.batch_size
@@ -160,12 +162,13 @@ class EmbeddingsClient:
         """A name for caches of these vectors: it changes whenever model, dimensions or roles change them."""
         roles = json.dumps({p: r.model_dump() for p, r in sorted(self.roles.items())}, sort_keys=True)
         digest = hashlib.sha256(roles.encode("utf-8")).hexdigest()[:12]
-        return f"aiml-embeddings/{self.model}/{self.dimension or 'native'}/roles-{digest}"
+        return f"aiml-embeddings/{self.model}/{self.length.known or 'native'}/roles-{digest}"
 
     @property
     def dimension(self) -> int | None:
-        """The length of the vectors this client returns (None for an unknown model until it answers)."""
-        return self.dimensions or self.spec.dimension
+        """The length of the vectors this client returns (None for an unknown model until its first answer,
+        then that answer's length for every later call)."""
+        return self.length.value
 
     def __repr__(self) -> str:
         return (
@@ -356,7 +359,7 @@ class EmbeddingsClient:
         sent, positions, copies = self._to_send(items, positions, purpose)
         meter = Meter(self._meter)
         meter.count(deduplicated=sum(map(len, copies.values())))
-        inner: Sink = ListSink(len(items)) if output == "list" else NumpySink(len(items), self.dimension)
+        inner: Sink = ListSink(len(items), self.length) if output == "list" else NumpySink(len(items), self.length)
         params: dict[str, object] = dict(self.roles[purpose].params)
         if self.dimensions is not None:
             params["dimensions"] = self.dimensions
@@ -375,7 +378,7 @@ class EmbeddingsClient:
                 max_tokens=self.spec.max_tokens,
                 min_batches=max(1, int(self.controller.limit)),  # the limit found so far, not the ceiling
             ),
-            dimension=self.dimension,
+            length=self.length,
             policy=self.policy,
             sink=FanOut(inner, copies),
             controller=self.controller,
@@ -397,8 +400,8 @@ class EmbeddingsClient:
         blanks = blank_positions(items, self.spec.id, self.empty_inputs)
         if blanks and self.dimension is None and len(blanks) == len(items):
             raise EmptyInputError(
-                f"every input is blank and model {self.spec.id!r} is not in the registry, so the zero vector's "
-                "length is unknown; pass dimensions=... or remove the blank inputs",
+                f"every input is blank and model {self.spec.id!r} is not in the registry and has not answered "
+                "yet, so the zero vector's length is unknown; pass dimensions=... or remove the blank inputs",
                 model=self.spec.id,
                 failed_indices=blanks,
             )
@@ -443,8 +446,8 @@ class EmbeddingsClient:
         )
 
     def _finish(self, job: Job, blanks: list[int], failures: list[Failure]) -> Any:
-        if blanks and job.dimension is not None:
-            job.sink.zeros(blanks, job.dimension)
+        if blanks and job.length.value is not None:
+            job.sink.zeros(blanks)
         if failures:
             errors = [e for _, e in failures if e is not None]
             primary = next((e for e in errors if not isinstance(e, InputTooLongError)), errors[0])

@@ -52,8 +52,8 @@ class FanOut:
                 # bytes are immutable and decoded afresh per row; a float list is copied per row
                 self.inner.put(targets, [vector if isinstance(vector, bytes) else list(vector) for _ in targets])
 
-    def zeros(self, positions: Sequence[int], dimension: int) -> None:
-        self.inner.zeros(positions, dimension)
+    def zeros(self, positions: Sequence[int]) -> None:
+        self.inner.zeros(positions)
 
     def result(self) -> Any:
         return self.inner.result()

@@ -13,6 +13,7 @@ from array import array
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from .length import VectorLength
 from .wire import RawVector
 
 if TYPE_CHECKING:
@@ -35,7 +36,9 @@ def floats(vector: RawVector) -> list[float]:
 class Sink(Protocol):
     def put(self, positions: Sequence[int], vectors: Sequence[RawVector]) -> None: ...
 
-    def zeros(self, positions: Sequence[int], dimension: int) -> None: ...
+    def zeros(self, positions: Sequence[int]) -> None:
+        """Zero vectors of the client's length (known by now) at ``positions``: the blank inputs."""
+        ...
 
     def result(self) -> Any: ...
 
@@ -43,14 +46,17 @@ class Sink(Protocol):
 
 
 class ListSink:
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, length: VectorLength) -> None:
         self.rows: list[list[float] | None] = [None] * size
+        self._length = length
 
     def put(self, positions: Sequence[int], vectors: Sequence[RawVector]) -> None:
         for position, vector in zip(positions, vectors, strict=False):
             self.rows[position] = floats(vector)
 
-    def zeros(self, positions: Sequence[int], dimension: int) -> None:
+    def zeros(self, positions: Sequence[int]) -> None:
+        dimension = self._length.value
+        assert dimension is not None, "zero vectors of an unknown length"
         for position in positions:
             self.rows[position] = [0.0] * dimension
 
@@ -63,33 +69,38 @@ class ListSink:
 
 
 class NumpySink:
-    """One preallocated ``(n, dim)`` float32 array: a third of the memory of float lists, or less."""
+    """One preallocated ``(n, dim)`` float32 array: a third of the memory of float lists, or less.
 
-    def __init__(self, size: int, dimension: int | None) -> None:
+    Its width is the client's vector length: allocated at once when known,
+    else when the first answer (checked before it is put) has taught it.
+    """
+
+    def __init__(self, size: int, length: VectorLength) -> None:
         try:
             import numpy
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError("output='numpy' needs numpy: pip install 'aiml-embeddings[numpy]'") from exc
         self._np = numpy
         self._size = size
+        self._length = length
         self._lock = threading.Lock()
         self._done = numpy.zeros(size, dtype=bool)
         self.array: npt.NDArray[np.float32] | None = None
-        if dimension is not None:
-            self._allocate(dimension)
+        if length.value is not None:
+            self._allocate()
 
-    def _allocate(self, dimension: int) -> npt.NDArray[np.float32]:
+    def _allocate(self) -> npt.NDArray[np.float32]:
         with self._lock:
             if self.array is None:
+                dimension = self._length.value
+                assert dimension is not None, "a vector was put before its length was checked"
                 self.array = self._np.zeros((self._size, dimension), dtype=self._np.float32)
             return self.array
 
     def put(self, positions: Sequence[int], vectors: Sequence[RawVector]) -> None:
-        from .wire.base import dimension_of
-
         if not vectors:
             return
-        target = self.array if self.array is not None else self._allocate(dimension_of(vectors[0]))
+        target = self.array if self.array is not None else self._allocate()
         for position, vector in zip(positions, vectors, strict=False):
             if isinstance(vector, bytes):
                 target[position] = self._np.frombuffer(vector, dtype="<f4")
@@ -97,8 +108,8 @@ class NumpySink:
                 target[position] = vector
             self._done[position] = True
 
-    def zeros(self, positions: Sequence[int], dimension: int) -> None:
-        self._allocate(dimension)
+    def zeros(self, positions: Sequence[int]) -> None:
+        self._allocate()
         for position in positions:
             self._done[position] = True
 

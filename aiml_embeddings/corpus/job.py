@@ -351,7 +351,8 @@ class _Run:
     def _commit(self, chunk: _Chunk, vectors: Any) -> int:
         """Write a finished chunk (or hold it until the ones before it are written) and checkpoint."""
         if self.writer is None:
-            dimension = len(vectors[0])
+            dimension = self.client.dimension  # known: the client checked these vectors against it
+            assert dimension is not None
             self.manifest.dimension = self.manifest.dimension or dimension
             self._open_writer(dimension, resume=False)
         assert self.writer is not None
