@@ -38,7 +38,7 @@ from .flow.workers import Workers
 from .inputs import EmptyPolicy, blank_positions, check_texts, clip_long
 from .length import VectorLength
 from .models import DEFAULT_MODEL, Api, ModelSpec, get_model
-from .output import ListSink, NumpySink, Output, Sink
+from .output import Batch, BatchCallback, ListSink, NumpySink, Output, Sink
 from .plan import estimate_tokens, inputs_per_request, plan_batches
 from .roles import Purpose, resolve_roles
 from .settings import DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, Settings, checked, values_of
@@ -233,6 +233,7 @@ class EmbeddingsClient:
         output: Literal["list"] = ...,
         on_progress: ProgressCallback | None = ...,
         on_usage: UsageCallback | None = ...,
+        on_batch: Callable[[Batch[list[list[float]]]], None] | None = ...,
     ) -> list[list[float]]: ...
 
     @overload
@@ -244,6 +245,7 @@ class EmbeddingsClient:
         output: Literal["numpy"],
         on_progress: ProgressCallback | None = ...,
         on_usage: UsageCallback | None = ...,
+        on_batch: BatchCallback | None = ...,
     ) -> Any: ...
 
     def embed(
@@ -254,18 +256,30 @@ class EmbeddingsClient:
         output: Output = "list",
         on_progress: ProgressCallback | None = None,
         on_usage: UsageCallback | None = None,
+        on_batch: BatchCallback | None = None,
     ) -> Any:
         """Vectors for ``texts`` in input order, one per input; ``purpose`` picks the model's role.
 
         ``on_usage`` is called once with what this call cost (also when it fails): ``usage`` is the
         client's running total, which concurrent calls share, so it cannot tell one call's share.
+
+        ``on_batch`` is told each request's vectors as they land, before the call ends, so a long
+        call can save its work as it goes (the corpus job checkpoints each one): a ``Batch`` of the
+        input positions the request filled (its texts and their repeats) and their vectors. Batches
+        land in any order, each position once; the blank inputs, never sent, come last. Reports
+        never overlap (sync: on a worker thread, while that request's slot is still held, so a
+        slow callback slows the call; async: on the event loop); a failed batch is not reported
+        (its positions are in the error's ``failed_indices``). An exception the callback raises
+        ends the call with that exception, and nothing is reported after the call has returned or
+        raised.
         """
-        job, blanks = self._job(texts, purpose, output)
+        job, blanks = self._job(texts, purpose, output, on_batch)
         try:
             failures = self._run_sync(job, on_progress) if job.batches else []
             _report_skipped(on_progress, job)
             return self._finish(job, blanks, failures)
         finally:
+            job.sink.hush()
             if on_usage is not None:
                 on_usage(job.meter.usage)
 
@@ -278,6 +292,7 @@ class EmbeddingsClient:
         output: Literal["list"] = ...,
         on_progress: ProgressCallback | None = ...,
         on_usage: UsageCallback | None = ...,
+        on_batch: Callable[[Batch[list[list[float]]]], None] | None = ...,
     ) -> list[list[float]]: ...
 
     @overload
@@ -289,6 +304,7 @@ class EmbeddingsClient:
         output: Literal["numpy"],
         on_progress: ProgressCallback | None = ...,
         on_usage: UsageCallback | None = ...,
+        on_batch: BatchCallback | None = ...,
     ) -> Any: ...
 
     async def aembed(
@@ -299,14 +315,16 @@ class EmbeddingsClient:
         output: Output = "list",
         on_progress: ProgressCallback | None = None,
         on_usage: UsageCallback | None = None,
+        on_batch: BatchCallback | None = None,
     ) -> Any:
         """The async twin of ``embed``: same batches, on the event loop, no thread hop."""
-        job, blanks = self._job(texts, purpose, output)
+        job, blanks = self._job(texts, purpose, output, on_batch)
         try:
             failures = await self._run_async(job, on_progress) if job.batches else []
             _report_skipped(on_progress, job)
             return self._finish(job, blanks, failures)
         finally:
+            job.sink.hush()
             if on_usage is not None:
                 on_usage(job.meter.usage)
 
@@ -351,7 +369,9 @@ class EmbeddingsClient:
 
     # --- one call ------------------------------------------------------------
 
-    def _job(self, texts: Iterable[str], purpose: Purpose, output: Output) -> tuple[Job, list[int]]:
+    def _job(
+        self, texts: Iterable[str], purpose: Purpose, output: Output, on_batch: BatchCallback | None = None
+    ) -> tuple[Job, list[int]]:
         """One call, planned before its first request: checked inputs, what is sent, where answers land."""
         self._check_call(purpose, output)
         items = check_texts(texts, self.spec.id)
@@ -380,7 +400,7 @@ class EmbeddingsClient:
             ),
             length=self.length,
             policy=self.policy,
-            sink=FanOut(inner, copies),
+            sink=FanOut(inner, copies, on_batch),
             controller=self.controller,
             meter=meter,
         )
@@ -452,8 +472,7 @@ class EmbeddingsClient:
             errors = [e for _, e in failures if e is not None]
             primary = next((e for e in errors if not isinstance(e, InputTooLongError)), errors[0])
             failed = [i for part, _ in failures for i in job.indices(part)]
-            spread = job.sink.spread(failed) if isinstance(job.sink, FanOut) else sorted(failed)
-            raise primary.with_call_result(spread, job.sink.partial()) from primary.__cause__
+            raise primary.with_call_result(job.sink.spread(failed), job.sink.partial()) from primary.__cause__
         return job.sink.result()
 
     # --- sync: a thread pool over one httpx.Client ---------------------------
@@ -475,7 +494,7 @@ class EmbeddingsClient:
         run = Run(on_progress)
 
         def one(batch: range) -> None:
-            with self._slots:
+            with self._slots, run.stops_if_raised():
                 if run.starts(batch):
                     run.finished(batch, drive_sync(batch_flow(job, batch), http, self.timeout, self._sleep))
 
@@ -509,7 +528,9 @@ class EmbeddingsClient:
 
         async def one(batch: range) -> None:
             async with state.slots:
-                if run.starts(batch):
+                with run.stops_if_raised():
+                    if not run.starts(batch):
+                        return
                     failures = await drive_async(batch_flow(job, batch), state.http, self.timeout, self._async_sleep)
                     run.finished(batch, failures)
 
@@ -532,9 +553,8 @@ def _limits(concurrency: int) -> httpx.Limits:
 
 def _report_skipped(on_progress: ProgressCallback | None, job: Job) -> None:
     """Repeats were never sent, so no batch reported them: they are done once their originals are."""
-    repeats = job.sink.repeats if isinstance(job.sink, FanOut) else 0
-    if on_progress is not None and repeats:
-        on_progress(repeats)
+    if on_progress is not None and job.sink.repeats:
+        on_progress(job.sink.repeats)
 
 
 def _close_on(loop: asyncio.AbstractEventLoop, http: httpx.AsyncClient) -> None:

@@ -2,7 +2,9 @@
 
 Batches finish in any order and on any thread; each writes only its own
 rows, so nothing is reordered and nothing needs a lock but the lazy
-allocation of the array.
+allocation of the array. A caller who wants each batch as it lands (to
+write it out before the call ends) is handed a ``Batch`` read back from
+these rows.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 import sys
 import threading
 from array import array
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from .length import VectorLength
 from .wire import RawVector
@@ -22,6 +25,23 @@ if TYPE_CHECKING:
 
 Output = Literal["list", "numpy"]
 _BIG_ENDIAN = sys.byteorder == "big"
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class Batch(Generic[V]):
+    """One request's share of a call, handed to ``on_batch`` the moment its vectors are in place."""
+
+    positions: list[int]
+    """Ascending positions in the call's input: the texts the request carried and the repeats of them
+    (``dedupe``), or, in the call's last report, the blank inputs given zero vectors."""
+    vectors: V
+    """``vectors[i]`` is the vector at ``positions[i]``: with ``output="list"`` the very lists the call
+    returns; with ``output="numpy"`` a float32 array of shape ``(len(positions), dimension)``, a copy."""
+
+
+BatchCallback = Callable[[Batch[Any]], None]
+"""Told each finished batch of a call as it lands; see ``EmbeddingsClient.embed``."""
 
 
 def floats(vector: RawVector) -> list[float]:
@@ -43,6 +63,10 @@ class Sink(Protocol):
     def result(self) -> Any: ...
 
     def partial(self) -> list[list[float] | None]: ...
+
+    def rows_at(self, positions: Sequence[int]) -> Any:
+        """The vectors now at ``positions``, as the caller gets them (see ``Batch.vectors``)."""
+        ...
 
 
 class ListSink:
@@ -66,6 +90,11 @@ class ListSink:
 
     def partial(self) -> list[list[float] | None]:
         return list(self.rows)
+
+    def rows_at(self, positions: Sequence[int]) -> list[list[float]]:
+        rows = [self.rows[p] for p in positions]
+        assert all(row is not None for row in rows), "a vector is missing"
+        return rows  # type: ignore[return-value]  # checked just above
 
 
 class NumpySink:
@@ -116,6 +145,10 @@ class NumpySink:
     def result(self) -> npt.NDArray[np.float32]:
         assert bool(self._done.all()), "a vector is missing"
         return self.array if self.array is not None else self._np.zeros((self._size, 0), dtype=self._np.float32)
+
+    def rows_at(self, positions: Sequence[int]) -> npt.NDArray[np.float32]:
+        assert self.array is not None and bool(self._done[list(positions)].all()), "a vector is missing"
+        return self.array[list(positions)]  # a list index: a copy, which the call's later batches leave alone
 
     def partial(self) -> list[list[float] | None]:
         if self.array is None:

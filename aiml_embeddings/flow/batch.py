@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from ..auth import secrets_of
+from ..dedup import FanOut
 from ..errors import (
     AIMLEmbeddingsError,
     APIConnectionError,
@@ -30,7 +31,6 @@ from ..errors import (
 )
 from ..length import VectorLength
 from ..models import ModelSpec
-from ..output import Sink
 from ..plan import cost_of, halves
 from ..usage import Meter
 from ..wire import Answer, Codec, RawVector
@@ -118,7 +118,7 @@ class Job:
     length: VectorLength
     """The client's: an unknown model's first answer sets it for this call and every later one."""
     policy: RetryPolicy
-    sink: Sink
+    sink: FanOut
     controller: FlowController
     meter: Meter = field(default_factory=Meter)
 
