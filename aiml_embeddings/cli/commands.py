@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     embed.add_argument("--base-url", help="the API's base URL (default: $AIMLAPI_BASE_URL or $INWORLD_BASE_URL)")
     embed.add_argument("--max-concurrency", type=int, help="requests in flight (default: the client's)")
     embed.add_argument(
-        "--chunk-size", type=int, help="texts per checkpoint (default: a third of max-concurrency full requests)"
+        "--chunk-size", type=int, help="texts per embed call (default: max-concurrency full requests)"
     )
     embed.add_argument("--resume", action="store_true", help="continue an unfinished output from its checkpoint")
     embed.add_argument("--overwrite", action="store_true", help="start again over an existing or unfinished output")

@@ -55,7 +55,7 @@ def embed_file(
     ``resume`` (or ``overwrite``) is a ``CheckpointError``, as is resuming with
     another model, dimensions, purpose or input.
 
-    ``on_progress`` is called with the number of rows each finished chunk
+    ``on_progress`` is called with the number of rows each finished request
     wrote. Pass ``client`` to reuse one (its model and dimensions then apply),
     or ``model``, ``dimensions`` and any ``EmbeddingsClient`` ``settings``.
     """

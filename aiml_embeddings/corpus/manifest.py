@@ -1,7 +1,7 @@
 """The checkpoint beside an unfinished output: what is done, and what the run was.
 
 It is rewritten whole (temporary file, fsync, rename) after every finished
-chunk, so at any moment, a SIGKILL included, it names only rows whose
+request, so at any moment, a SIGKILL included, it names only rows whose
 vectors are already in the partial output. It is deleted once the output
 has its final name, so its presence alone means "unfinished".
 """
