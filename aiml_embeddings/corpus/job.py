@@ -1,8 +1,8 @@
 """The corpus job: read as it goes, embed with a full pipeline, write each request as it lands, resume.
 
-Texts travel in chunks of one wave (``max_concurrency`` full requests'
-worth), each one ``embed`` call on the shared client, so every request is
-as full as the in-memory call's. Two chunks are in flight, so the
+Texts travel in chunks of one wave (a full request for each request the
+client lets fly, at most ``max_concurrency``), each one ``embed`` call on
+the shared client, so every request is as full as the in-memory call's. Two chunks are in flight, so the
 client's slots stay full across chunk boundaries. The client tells the
 job each request's vectors as they land (``on_batch``), and the job
 writes and checkpoints them there, before that request's slot is given
@@ -93,9 +93,11 @@ class JobOptions:
 
 
 def chunk_size_for(client: EmbeddingsClient) -> int:
-    """One wave (``max_concurrency`` full requests' worth of texts): see the module docstring."""
+    """A full request for each request the client lets fly now (its flow controller's limit, at most
+    ``max_concurrency``): one call then plans exactly that many full requests, where a chunk of
+    ``max_concurrency`` requests under a lower limit would be cut into smaller ones to fill whole waves."""
     per_request = inputs_per_request(client.spec.max_inputs, client.batch_size, client.dimension)
-    return max(1, client.max_concurrency * per_request)
+    return max(1, int(client.controller.limit)) * per_request
 
 
 class _Stopped(Exception):
@@ -331,8 +333,8 @@ class _Run:
         self.client.embed(chunk.texts, self.options.purpose, output=self.vectors_as, on_batch=landed)  # type: ignore[call-overload]
 
     def _chunks(self) -> Iterator[_Chunk]:
-        """Pending rows in order, in chunks that never cross a finished range."""
-        size = self.options.chunk_size or chunk_size_for(self.client)
+        """Pending rows in order, in chunks that never cross a finished range, each sized as it starts."""
+        size = 0
         keep_ids = self.fmt != "npy"
         pending = iter(self.manifest.pending())
         span = next(pending, None)
@@ -352,6 +354,7 @@ class _Run:
                 yield chunk
                 chunk = None
             if chunk is None:
+                size = self.options.chunk_size or chunk_size_for(self.client)
                 chunk = _Chunk(row, [], [], [] if keep_ids else None)
             chunk.numbers.append(item.number)
             chunk.texts.append(item.text)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from aiml_embeddings import CheckpointError, EmbeddingsClient, InvalidRecordsError, embed_file
+from aiml_embeddings.corpus.manifest import Manifest
 from aiml_embeddings.corpus.write_jsonl import JsonlWriter
 from aiml_embeddings.corpus.write_npy import NpyWriter
 from aiml_embeddings.corpus.write_parquet import ParquetWriter
@@ -287,3 +288,46 @@ def test_a_checkpoint_whose_partial_output_is_gone_is_refused(
     (tmp_path / "out.npy.partial").unlink()
     with pytest.raises(CheckpointError, match=r"out\.npy\.partial is gone; --overwrite"):
         embed_file(source, target, client=client, chunk_size=CHUNK, resume=True)
+
+
+def test_requests_are_as_full_as_the_in_memory_calls_and_each_is_a_checkpoint(
+    tmp_path: Path, api: FakeAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = EmbeddingsClient(
+        "text-embedding-3-small", api_key="k", dimensions=8, batch_size=25, max_concurrency=4,
+        http_client=api.sync(), hedge=False,
+    )  # fmt: skip
+    texts = [f"text number {i}" for i in range(N)]
+    client.embed(texts)
+    in_memory = [len(body["input"]) for body in api.requests]
+    api.requests.clear()
+    saves: list[int] = []
+    real_save = Manifest.save
+
+    def save(self: Manifest, path: Path) -> None:
+        saves.append(self.done_rows())
+        real_save(self, path)
+
+    monkeypatch.setattr(Manifest, "save", save)
+    progress: list[int] = []
+    embed_file(corpus(tmp_path), tmp_path / "out.npy", client=client, on_progress=progress.append)
+    assert_every_row_right(tmp_path / "out.npy")
+    assert [len(body["input"]) for body in api.requests] == in_memory == [25] * 40
+    assert progress == [25] * 40, "each request written as it landed"
+    assert saves == [25 * k for k in range(41)], "and checkpointed before the next"
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_repeated_texts_land_with_their_first_and_every_row_is_right(
+    tmp_path: Path, api: FakeAPI, client: EmbeddingsClient, name: str
+) -> None:
+    api.shuffle = True
+    source = tmp_path / "docs.jsonl"
+    texts = [f"text number {i % 37 if i % 3 else i}" for i in range(N)]  # repeats scattered over each chunk
+    source.write_text("".join(json.dumps({"id": f"doc-{i}", "text": t}) + "\n" for i, t in enumerate(texts)))
+    result = embed_file(source, tmp_path / name, client=client, chunk_size=200)
+    ids, firsts = read_back(tmp_path / name)
+    assert firsts == [marker(t) for t in texts]
+    assert name.endswith(".npy") or ids == [f"doc-{i}" for i in range(N)]
+    assert result.embedded == N and len(sent(api)) < N
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.jsonl", name]
