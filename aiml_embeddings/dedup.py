@@ -59,11 +59,13 @@ class FanOut:
             if targets:
                 # bytes are immutable and decoded afresh per row; a float list is copied per row
                 self.inner.put(targets, [vector if isinstance(vector, bytes) else list(vector) for _ in targets])
-        self._report(self.spread(positions))
+        if self._on_batch is not None:
+            self._report(self.spread(positions))
 
     def zeros(self, positions: Sequence[int]) -> None:
         self.inner.zeros(positions)
-        self._report(sorted(positions))
+        if self._on_batch is not None:
+            self._report(sorted(positions))
 
     def hush(self) -> None:
         """The call is over: batches it left running (an interrupted sync call cannot stop them) report nothing."""
@@ -71,7 +73,8 @@ class FanOut:
             self._hushed = True
 
     def _report(self, positions: list[int]) -> None:
-        if self._on_batch is None or not positions:
+        assert self._on_batch is not None
+        if not positions:
             return
         with self._reporting:
             if self._hushed:
@@ -93,4 +96,6 @@ class FanOut:
 
     def spread(self, positions: Sequence[int]) -> list[int]:
         """``positions`` with the positions repeating them: what a failed batch leaves without a vector."""
+        if not self.copies:
+            return sorted(positions)
         return sorted(p for position in positions for p in (position, *self.copies.get(position, ())))

@@ -147,8 +147,11 @@ class NumpySink:
         return self.array if self.array is not None else self._np.zeros((self._size, 0), dtype=self._np.float32)
 
     def rows_at(self, positions: Sequence[int]) -> npt.NDArray[np.float32]:
-        assert self.array is not None and bool(self._done[list(positions)].all()), "a vector is missing"
-        return self.array[list(positions)]  # a list index: a copy, which the call's later batches leave alone
+        assert self.array is not None
+        first, last = positions[0], positions[-1]
+        index: slice | list[int] = slice(first, last + 1) if last - first + 1 == len(positions) else list(positions)
+        assert bool(self._done[index].all()), "a vector is missing"
+        return self.array[index].copy()  # the caller's own rows, which the call's later batches leave alone
 
     def partial(self) -> list[list[float] | None]:
         if self.array is None:

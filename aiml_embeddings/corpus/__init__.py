@@ -56,8 +56,9 @@ def embed_file(
     another model, dimensions, purpose or input.
 
     ``on_progress`` is called with the number of rows each finished request
-    wrote. Pass ``client`` to reuse one (its model and dimensions then apply),
-    or ``model``, ``dimensions`` and any ``EmbeddingsClient`` ``settings``.
+    wrote (on the client's worker threads, one call at a time). Pass
+    ``client`` to reuse one (its model and dimensions then apply), or
+    ``model``, ``dimensions`` and any ``EmbeddingsClient`` ``settings``.
     """
     if client is not None and (model != DEFAULT_MODEL or dimensions is not None or settings):
         raise ConfigurationError("pass either client=... or the model and its settings, not both")

@@ -2,13 +2,13 @@
 
 Texts travel in chunks of one wave (a full request for each request the
 client lets fly, at most ``max_concurrency``), each one ``embed`` call on
-the shared client, so every request is as full as the in-memory call's. Two chunks are in flight, so the
-client's slots stay full across chunk boundaries. The client tells the
-job each request's vectors as they land (``on_batch``), and the job
-writes and checkpoints them there, before that request's slot is given
-back: what a kill can lose is only the requests holding a slot, at most
-``max_concurrency`` of them, one wave. Memory is those two chunks, never
-the corpus.
+the shared client, so every request is as full as the in-memory call's.
+Two chunks are in flight, so the client's slots stay full across chunk
+boundaries. The client tells the job each request's vectors as they land
+(``on_batch``), and the job writes and checkpoints them there, before
+that request's slot is given back: what a kill can lose is only the
+requests holding a slot, at most ``max_concurrency`` of them, one wave.
+Memory is those two chunks and the requests in flight, never the corpus.
 """
 
 from __future__ import annotations
@@ -107,6 +107,9 @@ class _Stopped(Exception):
 def runs(positions: list[int]) -> Iterator[tuple[int, int, int]]:
     """``(first, start, stop)`` for each stretch of consecutive ``positions`` (ascending): where it begins
     in the list, and the positions ``[start, stop)`` it covers. One stretch, unless repeats joined in."""
+    if positions[-1] - positions[0] + 1 == len(positions):  # ascending and distinct: consecutive
+        yield 0, positions[0], positions[-1] + 1
+        return
     first = 0
     for i in range(1, len(positions) + 1):
         if i == len(positions) or positions[i] != positions[i - 1] + 1:
