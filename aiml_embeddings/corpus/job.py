@@ -8,7 +8,11 @@ boundaries. The client tells the job each request's vectors as they land
 (``on_batch``), and the job writes and checkpoints them there, before
 that request's slot is given back: what a kill can lose is only the
 requests holding a slot, at most ``max_concurrency`` of them, one wave.
-Memory is those two chunks and the requests in flight, never the corpus.
+Requests that land together share one checkpoint (group commit: one
+fsync of the output and one of the manifest for all of them), which the
+first of them takes while the others wait: on a busy disk a checkpoint
+per request held every slot in a queue. Memory is those two chunks and
+the requests in flight, never the corpus.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from ..plan import inputs_per_request
 from ..roles import Purpose
 from .errors import CheckpointError, InvalidRecordsError
 from .formats import JobFiles, output_format
-from .manifest import Manifest
+from .manifest import Manifest, write
 from .records import Problem, Record, RecordId
 from .source import Source
 from .survey import survey
@@ -267,7 +271,15 @@ class _Run:
         self.writer: Writer | None = None
         self.embedded = 0
         self.lock = threading.Lock()
-        """Two chunks' requests land on the client's threads: one is written and checkpointed at a time."""
+        """Two chunks' requests land on the client's threads: one writes at a time."""
+        self.turn = threading.Condition(self.lock)
+        """Where requests wait for the checkpoint that holds their rows."""
+        self.unsaved: list[tuple[int, int]] = []
+        """Rows written since the last checkpoint."""
+        self.written = 0
+        self.saved = 0
+        """Requests written, and requests a saved checkpoint holds (in the order they were written)."""
+        self.saving = False
         self.stopped = False
         """Set once the job has failed or been interrupted: a request landing after it is not written."""
         try:
@@ -326,6 +338,7 @@ class _Run:
         """No write after this one (a request of the other chunk may still land), and the output closed."""
         with self.lock:
             self.stopped = True
+            self.turn.notify_all()
             if self.writer is not None:
                 self.writer.close()
 
@@ -383,37 +396,66 @@ class _Run:
         return self.writer
 
     def _commit(self, chunk: _Chunk, batch: Batch[Any]) -> None:
-        """Write one request's rows and checkpoint them, on the client's thread, while it holds the slot."""
+        """Write one request's rows, then return once a saved checkpoint holds them: on the client's thread,
+        while the request holds its slot. The first to find no checkpoint under way takes one for all."""
         with self.lock:
             if self.stopped:
                 raise _Stopped
             try:
-                written = self._write(chunk, batch)
+                self._write(chunk, batch)
             except BaseException:  # a write cut short must not be checkpointed by the next request's
                 self.stopped = True
                 raise
-            self.embedded += written
-            if self.on_progress is not None:
-                self.on_progress(written)
+            self.written += 1
+            mine = self.written
+            while self.saved < mine:
+                if self.stopped:
+                    raise _Stopped
+                if self.saving:
+                    self.turn.wait()
+                else:
+                    self._checkpoint()
 
-    def _write(self, chunk: _Chunk, batch: Batch[Any]) -> int:
+    def _checkpoint(self) -> None:
+        """Every row written so far made durable, then named in the manifest (called holding the lock, which
+        it lets go while the manifest is written, so the next requests can write their rows meanwhile)."""
+        self.saving = True
+        try:
+            assert self.writer is not None
+            upto, rows, self.unsaved = self.written, self.unsaved, []
+            self.manifest.writer = self.writer.sync()  # holding the lock: nothing is written while it takes stock
+            for start, stop in rows:
+                self.manifest.add(start, stop)
+            encoded = self.manifest.encoded()
+            self.lock.release()
+            try:
+                if self.files is not None:
+                    write(self.files.manifest, encoded)
+            finally:
+                self.lock.acquire()
+            self.saved = upto
+            done = sum(stop - start for start, stop in rows)
+            self.embedded += done
+            if self.on_progress is not None:
+                self.on_progress(done)
+        except BaseException:
+            self.stopped = True
+            raise
+        finally:
+            self.saving = False
+            self.turn.notify_all()
+
+    def _write(self, chunk: _Chunk, batch: Batch[Any]) -> None:
         if self.writer is None:
             dimension = self.client.dimension  # known: the client checked these vectors against it
             assert dimension is not None
             self.manifest.dimension = self.manifest.dimension or dimension
             self._open_writer(dimension, resume=False)
         assert self.writer is not None
-        written = 0
         for first, start, stop in runs(batch.positions):
             ids = chunk.ids[start:stop] if chunk.ids is not None else None
             self.writer.write(chunk.start + start, ids, batch.vectors[first : first + stop - start])
-            written += stop - start
-        self.manifest.writer = self.writer.sync()
-        for _, start, stop in runs(batch.positions):
-            self.manifest.add(chunk.start + start, chunk.start + stop)
-        if self.files is not None:
-            self.manifest.save(self.files.manifest)
-        return written
+            self.unsaved.append((chunk.start + start, chunk.start + stop))
 
     def _finish(self) -> None:
         assert self.writer is not None and self._complete(), "a row is missing"
