@@ -32,6 +32,7 @@ from .errors import (
 )
 from .flow.retry import RetryPolicy
 from .models import DEFAULT_MODEL, INWORLD_MODEL, MODELS, ModelSpec, close_matches, get_model
+from .output import Batch
 from .roles import Purpose, Role
 from .settings import ClientSettings, Settings
 from .usage import Usage
@@ -54,6 +55,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "__version__",
     "EmbeddingsClient",
+    "Batch",
     "embed_file",
     "JobResult",
     "CheckpointError",

@@ -37,8 +37,9 @@ from .flow.retry import RetryPolicy
 from .flow.run import ProgressCallback, Run
 from .flow.workers import Workers
 from .inputs import EmptyPolicy, blank_positions, check_texts, clip_long
+from .length import VectorLength
 from .models import DEFAULT_MODEL, Api, ModelSpec, get_model
-from .output import ListSink, NumpySink, Output, Sink
+from .output import Batch, BatchCallback, ListSink, NumpySink, Output, Sink
 from .plan import estimate_tokens, inputs_per_request, plan_batches
 from .roles import Purpose, resolve_roles
 from .settings import DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, Settings, checked, values_of
@@ -105,6 +106,7 @@ class EmbeddingsClient:
         self.settings = checked({**(values_of(settings) if settings is not None else {}), **options}, model)
         given = self.settings
         self.dimensions = _check_dimensions(self.spec, given.dimensions)
+        self.length = VectorLength(self.dimensions or self.spec.dimension)
         self.roles = resolve_roles(self.spec, given.roles)
         self.base_url = resolve_base_url(self.spec.api, given.base_url)
         self.batch_size = given.batch_size
@@ -161,12 +163,13 @@ class EmbeddingsClient:
         """A name for caches of these vectors: it changes whenever model, dimensions or roles change them."""
         roles = json.dumps({p: r.model_dump() for p, r in sorted(self.roles.items())}, sort_keys=True)
         digest = hashlib.sha256(roles.encode("utf-8")).hexdigest()[:12]
-        return f"aiml-embeddings/{self.model}/{self.dimension or 'native'}/roles-{digest}"
+        return f"aiml-embeddings/{self.model}/{self.length.known or 'native'}/roles-{digest}"
 
     @property
     def dimension(self) -> int | None:
-        """The length of the vectors this client returns (None for an unknown model until it answers)."""
-        return self.dimensions or self.spec.dimension
+        """The length of the vectors this client returns (None for an unknown model until its first answer,
+        then that answer's length for every later call)."""
+        return self.length.value
 
     def __repr__(self) -> str:
         return (
@@ -231,6 +234,7 @@ class EmbeddingsClient:
         output: Literal["list"] = ...,
         on_progress: ProgressCallback | None = ...,
         on_usage: UsageCallback | None = ...,
+        on_batch: Callable[[Batch[list[list[float]]]], None] | None = ...,
     ) -> list[list[float]]: ...
 
     @overload
@@ -242,6 +246,7 @@ class EmbeddingsClient:
         output: Literal["numpy"],
         on_progress: ProgressCallback | None = ...,
         on_usage: UsageCallback | None = ...,
+        on_batch: BatchCallback | None = ...,
     ) -> Any: ...
 
     def embed(
@@ -252,18 +257,30 @@ class EmbeddingsClient:
         output: Output = "list",
         on_progress: ProgressCallback | None = None,
         on_usage: UsageCallback | None = None,
+        on_batch: BatchCallback | None = None,
     ) -> Any:
         """Vectors for ``texts`` in input order, one per input; ``purpose`` picks the model's role.
 
         ``on_usage`` is called once with what this call cost (also when it fails): ``usage`` is the
         client's running total, which concurrent calls share, so it cannot tell one call's share.
+
+        ``on_batch`` is told each request's vectors as they land, before the call ends, so a long
+        call can save its work as it goes (the corpus job checkpoints each one): a ``Batch`` of the
+        input positions the request filled (its texts and their repeats) and their vectors. Batches
+        land in any order, each position once; the blank inputs, never sent, come last. Reports
+        never overlap (sync: on a worker thread, while that request's slot is still held, so a
+        slow callback slows the call; async: on the event loop); a failed batch is not reported
+        (its positions are in the error's ``failed_indices``). An exception the callback raises
+        ends the call with that exception, and nothing is reported after the call has returned or
+        raised.
         """
-        job, blanks = self._job(texts, purpose, output)
+        job, blanks = self._job(texts, purpose, output, on_batch)
         try:
             failures = self._run_sync(job, on_progress) if job.batches else []
             _report_skipped(on_progress, job)
             return self._finish(job, blanks, failures)
         finally:
+            job.sink.hush()
             if on_usage is not None:
                 on_usage(job.meter.usage)
 
@@ -276,6 +293,7 @@ class EmbeddingsClient:
         output: Literal["list"] = ...,
         on_progress: ProgressCallback | None = ...,
         on_usage: UsageCallback | None = ...,
+        on_batch: Callable[[Batch[list[list[float]]]], None] | None = ...,
     ) -> list[list[float]]: ...
 
     @overload
@@ -287,6 +305,7 @@ class EmbeddingsClient:
         output: Literal["numpy"],
         on_progress: ProgressCallback | None = ...,
         on_usage: UsageCallback | None = ...,
+        on_batch: BatchCallback | None = ...,
     ) -> Any: ...
 
     async def aembed(
@@ -297,14 +316,16 @@ class EmbeddingsClient:
         output: Output = "list",
         on_progress: ProgressCallback | None = None,
         on_usage: UsageCallback | None = None,
+        on_batch: BatchCallback | None = None,
     ) -> Any:
         """The async twin of ``embed``: same batches, on the event loop, no thread hop."""
-        job, blanks = self._job(texts, purpose, output)
+        job, blanks = self._job(texts, purpose, output, on_batch)
         try:
             failures = await self._run_async(job, on_progress) if job.batches else []
             _report_skipped(on_progress, job)
             return self._finish(job, blanks, failures)
         finally:
+            job.sink.hush()
             if on_usage is not None:
                 on_usage(job.meter.usage)
 
@@ -349,7 +370,9 @@ class EmbeddingsClient:
 
     # --- one call ------------------------------------------------------------
 
-    def _job(self, texts: Iterable[str], purpose: Purpose, output: Output) -> tuple[Job, list[int]]:
+    def _job(
+        self, texts: Iterable[str], purpose: Purpose, output: Output, on_batch: BatchCallback | None = None
+    ) -> tuple[Job, list[int]]:
         """One call, planned before its first request: checked inputs, what is sent, where answers land."""
         self._check_call(purpose, output)
         items = check_texts(texts, self.spec.id)
@@ -357,7 +380,7 @@ class EmbeddingsClient:
         sent, positions, copies = self._to_send(items, positions, purpose)
         meter = Meter(self._meter)
         meter.count(deduplicated=sum(map(len, copies.values())))
-        inner: Sink = ListSink(len(items)) if output == "list" else NumpySink(len(items), self.dimension)
+        inner: Sink = ListSink(len(items), self.length) if output == "list" else NumpySink(len(items), self.length)
         params: dict[str, object] = dict(self.roles[purpose].params)
         if self.dimensions is not None:
             params["dimensions"] = self.dimensions
@@ -376,9 +399,9 @@ class EmbeddingsClient:
                 max_tokens=self.spec.max_tokens,
                 min_batches=max(1, int(self.controller.limit)),  # the limit found so far, not the ceiling
             ),
-            dimension=self.dimension,
+            length=self.length,
             policy=self.policy,
-            sink=FanOut(inner, copies),
+            sink=FanOut(inner, copies, on_batch),
             controller=self.controller,
             meter=meter,
         )
@@ -398,8 +421,8 @@ class EmbeddingsClient:
         blanks = blank_positions(items, self.spec.id, self.empty_inputs)
         if blanks and self.dimension is None and len(blanks) == len(items):
             raise EmptyInputError(
-                f"every input is blank and model {self.spec.id!r} is not in the registry, so the zero vector's "
-                "length is unknown; pass dimensions=... or remove the blank inputs",
+                f"every input is blank and model {self.spec.id!r} is not in the registry and has not answered "
+                "yet, so the zero vector's length is unknown; pass dimensions=... or remove the blank inputs",
                 model=self.spec.id,
                 failed_indices=blanks,
             )
@@ -444,14 +467,13 @@ class EmbeddingsClient:
         )
 
     def _finish(self, job: Job, blanks: list[int], failures: list[Failure]) -> Any:
-        if blanks and job.dimension is not None:
-            job.sink.zeros(blanks, job.dimension)
+        if blanks and job.length.value is not None:
+            job.sink.zeros(blanks)
         if failures:
             errors = [e for _, e in failures if e is not None]
             primary = next((e for e in errors if not isinstance(e, InputTooLongError)), errors[0])
             failed = [i for part, _ in failures for i in job.indices(part)]
-            spread = job.sink.spread(failed) if isinstance(job.sink, FanOut) else sorted(failed)
-            raise primary.with_call_result(spread, job.sink.partial()) from primary.__cause__
+            raise primary.with_call_result(job.sink.spread(failed), job.sink.partial()) from primary.__cause__
         return job.sink.result()
 
     # --- sync: a thread pool over one httpx.Client ---------------------------
@@ -473,7 +495,7 @@ class EmbeddingsClient:
         run = Run(on_progress)
 
         def one(batch: range) -> None:
-            with self._slots:
+            with self._slots, run.stops_if_raised():
                 if run.starts(batch):
                     run.finished(batch, drive_sync(batch_flow(job, batch), http, self.timeout, self._sleep))
 
@@ -507,7 +529,9 @@ class EmbeddingsClient:
 
         async def one(batch: range) -> None:
             async with state.slots:
-                if run.starts(batch):
+                with run.stops_if_raised():
+                    if not run.starts(batch):
+                        return
                     failures = await drive_async(batch_flow(job, batch), state.http, self.timeout, self._async_sleep)
                     run.finished(batch, failures)
 
@@ -530,9 +554,8 @@ def _limits(concurrency: int) -> httpx.Limits:
 
 def _report_skipped(on_progress: ProgressCallback | None, job: Job) -> None:
     """Repeats were never sent, so no batch reported them: they are done once their originals are."""
-    repeats = job.sink.repeats if isinstance(job.sink, FanOut) else 0
-    if on_progress is not None and repeats:
-        on_progress(repeats)
+    if on_progress is not None and job.sink.repeats:
+        on_progress(job.sink.repeats)
 
 
 def _close_on(loop: asyncio.AbstractEventLoop, http: httpx.AsyncClient) -> None:

@@ -23,6 +23,7 @@ from ..corpus.job import JobOptions, run_job
 from ..corpus.source import open_source
 from ..errors import AIMLEmbeddingsError, APIConnectionError, MissingAPIKeyError
 from ..models import DEFAULT_MODEL, MODELS, close_matches
+from .arenas import keep_arenas_few
 from .io import CLIInputError, ProgressBar, texts_source
 from .table import render, render_live
 
@@ -57,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     embed.add_argument("--base-url", help="the API's base URL (default: $AIMLAPI_BASE_URL or $INWORLD_BASE_URL)")
     embed.add_argument("--max-concurrency", type=int, help="requests in flight (default: the client's)")
     embed.add_argument(
-        "--chunk-size", type=int, help="texts per checkpoint (default: a third of max-concurrency full requests)"
+        "--chunk-size", type=int, help="texts per embed call (default: one full request per request in flight)"
     )
     embed.add_argument("--resume", action="store_true", help="continue an unfinished output from its checkpoint")
     embed.add_argument("--overwrite", action="store_true", help="start again over an existing or unfinished output")
@@ -78,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "models":
             return models_command(args)
         if args.command == "embed":
+            keep_arenas_few()
             return embed_command(args)
         return demo_command()
     except BrokenPipeError:

@@ -55,9 +55,10 @@ def embed_file(
     ``resume`` (or ``overwrite``) is a ``CheckpointError``, as is resuming with
     another model, dimensions, purpose or input.
 
-    ``on_progress`` is called with the number of rows each finished chunk
-    wrote. Pass ``client`` to reuse one (its model and dimensions then apply),
-    or ``model``, ``dimensions`` and any ``EmbeddingsClient`` ``settings``.
+    ``on_progress`` is called with the number of rows each finished request
+    wrote (on the client's worker threads, one call at a time). Pass
+    ``client`` to reuse one (its model and dimensions then apply), or
+    ``model``, ``dimensions`` and any ``EmbeddingsClient`` ``settings``.
     """
     if client is not None and (model != DEFAULT_MODEL or dimensions is not None or settings):
         raise ConfigurationError("pass either client=... or the model and its settings, not both")

@@ -1,12 +1,18 @@
-"""The corpus job: read as it goes, embed with a full pipeline, write as chunks finish, checkpoint, resume.
+"""The corpus job: read as it goes, embed with a full pipeline, write each request as it lands, resume.
 
-Texts travel in chunks of a third of a wave (a wave: ``max_concurrency``
-full requests' worth), each one ``embed`` call on the shared client. Two
-chunks are in flight, and the next is sent before the finished one is
-written, so the client's slots stay full across chunk boundaries and
-while a chunk is written. What a kill can lose is what is not yet
-checkpointed, those three chunks: at most one wave's worth of texts.
-Memory is those chunks, never the corpus.
+Texts travel in chunks of one wave (a full request for each request the
+client lets fly, at most ``max_concurrency``), each one ``embed`` call on
+the shared client, so every request is as full as the in-memory call's.
+Two chunks are in flight, so the client's slots stay full across chunk
+boundaries. The client tells the job each request's vectors as they land
+(``on_batch``), and the job writes and checkpoints them there, before
+that request's slot is given back: what a kill can lose is only the
+requests holding a slot, at most ``max_concurrency`` of them, one wave.
+Requests that land together share one checkpoint (group commit: one
+fsync of the output and one of the manifest for all of them), which the
+first of them takes while the others wait: on a busy disk a checkpoint
+per request held every slot in a queue. Memory is those two chunks and
+the requests in flight, never the corpus.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -23,11 +30,12 @@ from typing import Any, BinaryIO, Protocol
 
 from ..client import EmbeddingsClient
 from ..errors import AIMLEmbeddingsError, ConfigurationError
+from ..output import Batch
 from ..plan import inputs_per_request
 from ..roles import Purpose
 from .errors import CheckpointError, InvalidRecordsError
 from .formats import JobFiles, output_format
-from .manifest import Manifest
+from .manifest import Manifest, write
 from .records import Problem, Record, RecordId
 from .source import Source
 from .survey import survey
@@ -36,8 +44,7 @@ from .write_npy import NpyWriter
 from .write_parquet import ParquetWriter
 
 CHUNKS_IN_FLIGHT = 2
-CHUNKS_PER_WAVE = CHUNKS_IN_FLIGHT + 1
-"""The chunks in flight and the one being written: together at most one wave of texts."""
+"""One chunk's requests queue behind the other's, so no slot idles while a chunk ends and the next is read."""
 
 
 class Writer(Protocol):
@@ -90,9 +97,28 @@ class JobOptions:
 
 
 def chunk_size_for(client: EmbeddingsClient) -> int:
-    """A third of one wave (``max_concurrency`` full requests' worth of texts): see the module docstring."""
+    """A full request for each request the client lets fly now (its flow controller's limit, at most
+    ``max_concurrency``): one call then plans exactly that many full requests, where a chunk of
+    ``max_concurrency`` requests under a lower limit would be cut into smaller ones to fill whole waves."""
     per_request = inputs_per_request(client.spec.max_inputs, client.batch_size, client.dimension)
-    return max(1, client.max_concurrency * per_request // CHUNKS_PER_WAVE)
+    return max(1, int(client.controller.limit)) * per_request
+
+
+class _Stopped(Exception):
+    """Raised in a request's report once the job has stopped: the client ends that chunk's call."""
+
+
+def runs(positions: list[int]) -> Iterator[tuple[int, int, int]]:
+    """``(first, start, stop)`` for each stretch of consecutive ``positions`` (ascending): where it begins
+    in the list, and the positions ``[start, stop)`` it covers. One stretch, unless repeats joined in."""
+    if positions[-1] - positions[0] + 1 == len(positions):  # ascending and distinct: consecutive
+        yield 0, positions[0], positions[-1] + 1
+        return
+    first = 0
+    for i in range(1, len(positions) + 1):
+        if i == len(positions) or positions[i] != positions[i - 1] + 1:
+            yield first, positions[first], positions[i - 1] + 1
+            first = i
 
 
 def run_job(
@@ -243,10 +269,19 @@ class _Run:
         self.stream = stream
         self.on_progress = on_progress
         self.writer: Writer | None = None
-        self.held: dict[int, tuple[_Chunk, Any]] = {}
-        """Chunks that finished before one above them (JSONL is written in order)."""
-        self.in_order = fmt == "jsonl"
-        self.next_row = manifest.pending()[0].start if manifest.pending() else manifest.rows
+        self.embedded = 0
+        self.lock = threading.Lock()
+        """Two chunks' requests land on the client's threads: one writes at a time."""
+        self.turn = threading.Condition(self.lock)
+        """Where requests wait for the checkpoint that holds their rows."""
+        self.unsaved: list[tuple[int, int]] = []
+        """Rows written since the last checkpoint."""
+        self.written = 0
+        self.saved = 0
+        """Requests written, and requests a saved checkpoint holds (in the order they were written)."""
+        self.saving = False
+        self.stopped = False
+        """Set once the job has failed or been interrupted: a request landing after it is not written."""
         try:
             import numpy  # noqa: F401
 
@@ -259,54 +294,63 @@ class _Run:
             if self.manifest.done:
                 self._open_writer(self.manifest.dimension or 0, resume=True)
             self.manifest.save(self.files.manifest)
-        embedded = 0
         failure: tuple[_Chunk, AIMLEmbeddingsError] | None = None
         chunks = self._chunks()
         pool = ThreadPoolExecutor(CHUNKS_IN_FLIGHT, thread_name_prefix="aiml-embeddings-corpus")
         flying: dict[Future[Any], _Chunk] = {}
-        def top_up(waiting: int) -> None:
-            """Keep two chunks in flight, counting those held back for order: never more unsaved than a wave."""
-            while failure is None and len(flying) + len(self.held) + waiting < CHUNKS_IN_FLIGHT:
+
+        def top_up() -> None:
+            while failure is None and not self.stopped and len(flying) < CHUNKS_IN_FLIGHT:
                 more = next(chunks, None)
                 if more is None:
                     return
                 flying[pool.submit(self._embed, more)] = more
 
         try:
-            top_up(0)
+            top_up()
             while flying:
                 finished, _ = wait(flying, return_when=FIRST_COMPLETED)
                 for future in finished:
                     chunk = flying.pop(future)
                     try:
-                        vectors = future.result()
-                    except AIMLEmbeddingsError as exc:
+                        future.result()
+                    except AIMLEmbeddingsError as exc:  # its other requests are written: only the failed are not
                         failure = failure or (chunk, exc)
-                        continue
-                    top_up(int(self.in_order and chunk.start != self.next_row))  # send before writing
-                    embedded += self._commit(chunk, vectors)
-                top_up(0)
+                    except _Stopped:
+                        pass  # a write of the other chunk failed and stopped the job: its call raises that error
+                top_up()
         except BaseException:  # interrupted, or the output went away: what is checkpointed stays
+            self._stop()
             pool.shutdown(wait=False, cancel_futures=True)
-            if self.writer is not None:
-                self.writer.close()
             raise
         pool.shutdown(wait=False)
+        assert not self.stopped or failure is not None, "the job stopped without an error"
         if failure is not None:
-            if self.writer is not None:
-                self.writer.close()
+            self._stop()
             raise self._failed(*failure)
         self._finish()
-        return embedded
+        return self.embedded
+
     def _complete(self) -> bool:
         return self.manifest.done_rows() == self.manifest.rows
 
-    def _embed(self, chunk: _Chunk) -> Any:
-        return self.client.embed(chunk.texts, self.options.purpose, output=self.vectors_as)  # type: ignore[call-overload]
+    def _stop(self) -> None:
+        """No write after this one (a request of the other chunk may still land), and the output closed."""
+        with self.lock:
+            self.stopped = True
+            self.turn.notify_all()
+            if self.writer is not None:
+                self.writer.close()
+
+    def _embed(self, chunk: _Chunk) -> None:
+        def landed(batch: Batch[Any]) -> None:
+            self._commit(chunk, batch)
+
+        self.client.embed(chunk.texts, self.options.purpose, output=self.vectors_as, on_batch=landed)  # type: ignore[call-overload]
 
     def _chunks(self) -> Iterator[_Chunk]:
-        """Pending rows in order, in chunks that never cross a finished range."""
-        size = self.options.chunk_size or chunk_size_for(self.client)
+        """Pending rows in order, in chunks that never cross a finished range, each sized as it starts."""
+        size = 0
         keep_ids = self.fmt != "npy"
         pending = iter(self.manifest.pending())
         span = next(pending, None)
@@ -326,6 +370,7 @@ class _Run:
                 yield chunk
                 chunk = None
             if chunk is None:
+                size = self.options.chunk_size or chunk_size_for(self.client)
                 chunk = _Chunk(row, [], [], [] if keep_ids else None)
             chunk.numbers.append(item.number)
             chunk.texts.append(item.text)
@@ -342,42 +387,75 @@ class _Run:
         elif self.fmt == "npy":
             self.writer = NpyWriter(files.partial, self.manifest.rows, dimension, resume=resume)
         elif self.fmt == "jsonl":
-            self.writer = JsonlWriter(files.partial, resume_bytes=state.get("bytes", 0) if resume else None)
+            pending = self.manifest.pending()
+            next_row = pending[0].start if pending else self.manifest.rows
+            self.writer = JsonlWriter(files.partial, files.parts, next_row=next_row, resume=state if resume else None)
         else:
             parts = state.get("parts") if resume else None
             self.writer = ParquetWriter(files.parts, dimension, integer_ids=self.integer_ids, resume_parts=parts)
         return self.writer
 
-    def _commit(self, chunk: _Chunk, vectors: Any) -> int:
-        """Write a finished chunk (or hold it until the ones before it are written) and checkpoint."""
+    def _commit(self, chunk: _Chunk, batch: Batch[Any]) -> None:
+        """Write one request's rows, then return once a saved checkpoint holds them: on the client's thread,
+        while the request holds its slot. The first to find no checkpoint under way takes one for all."""
+        with self.lock:
+            if self.stopped:
+                raise _Stopped
+            try:
+                self._write(chunk, batch)
+            except BaseException:  # a write cut short must not be checkpointed by the next request's
+                self.stopped = True
+                raise
+            self.written += 1
+            mine = self.written
+            while self.saved < mine:
+                if self.stopped:
+                    raise _Stopped
+                if self.saving:
+                    self.turn.wait()
+                else:
+                    self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Every row written so far made durable, then named in the manifest (called holding the lock, which
+        it lets go while the manifest is written, so the next requests can write their rows meanwhile)."""
+        self.saving = True
+        try:
+            assert self.writer is not None
+            upto, rows, self.unsaved = self.written, self.unsaved, []
+            self.manifest.writer = self.writer.sync()  # holding the lock: nothing is written while it takes stock
+            for start, stop in rows:
+                self.manifest.add(start, stop)
+            encoded = self.manifest.encoded()
+            self.lock.release()
+            try:
+                if self.files is not None:
+                    write(self.files.manifest, encoded)
+            finally:
+                self.lock.acquire()
+            self.saved = upto
+            done = sum(stop - start for start, stop in rows)
+            self.embedded += done
+            if self.on_progress is not None:
+                self.on_progress(done)
+        except BaseException:
+            self.stopped = True
+            raise
+        finally:
+            self.saving = False
+            self.turn.notify_all()
+
+    def _write(self, chunk: _Chunk, batch: Batch[Any]) -> None:
         if self.writer is None:
-            dimension = len(vectors[0])
+            dimension = self.client.dimension  # known: the client checked these vectors against it
+            assert dimension is not None
             self.manifest.dimension = self.manifest.dimension or dimension
             self._open_writer(dimension, resume=False)
         assert self.writer is not None
-        if self.in_order:
-            self.held[chunk.start] = (chunk, vectors)
-            ready = []
-            while self.next_row in self.held:
-                ready.append(self.held.pop(self.next_row))
-                self.next_row += len(ready[-1][0].texts)
-        else:
-            ready = [(chunk, vectors)]
-        written = 0
-        for done, rows in ready:
-            self.writer.write(done.start, done.ids, rows)
-            written += len(done.texts)
-        if not ready:
-            return 0
-        state = self.writer.sync()
-        for done, _ in ready:
-            self.manifest.add(done.start, done.start + len(done.texts))
-        self.manifest.writer = state
-        if self.files is not None:
-            self.manifest.save(self.files.manifest)
-        if self.on_progress is not None:
-            self.on_progress(written)
-        return written
+        for first, start, stop in runs(batch.positions):
+            ids = chunk.ids[start:stop] if chunk.ids is not None else None
+            self.writer.write(chunk.start + start, ids, batch.vectors[first : first + stop - start])
+            self.unsaved.append((chunk.start + start, chunk.start + stop))
 
     def _finish(self) -> None:
         assert self.writer is not None and self._complete(), "a row is missing"

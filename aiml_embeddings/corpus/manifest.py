@@ -1,7 +1,7 @@
 """The checkpoint beside an unfinished output: what is done, and what the run was.
 
 It is rewritten whole (temporary file, fsync, rename) after every finished
-chunk, so at any moment, a SIGKILL included, it names only rows whose
+request, so at any moment, a SIGKILL included, it names only rows whose
 vectors are already in the partial output. It is deleted once the output
 has its final name, so its presence alone means "unfinished".
 """
@@ -74,12 +74,11 @@ class Manifest:
         ]
 
     def save(self, path: Path) -> None:
-        temp = path.with_name(path.name + ".tmp")
-        with temp.open("w", encoding="utf-8") as handle:
-            json.dump(asdict(self), handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
+        write(path, self.encoded())
+
+    def encoded(self) -> bytes:
+        """What ``save`` writes: taken while the job holds its lock, written after it lets go."""
+        return json.dumps(asdict(self)).encode("utf-8")
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -92,3 +91,13 @@ class Manifest:
             raise CheckpointError(
                 f"the checkpoint {path} is not one this version can read ({exc}); --overwrite starts again"
             ) from None
+
+
+def write(path: Path, data: bytes) -> None:
+    """The checkpoint replaced whole: a temporary file, fsync, rename (a reader never sees half of one)."""
+    temp = path.with_name(path.name + ".tmp")
+    with temp.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import httpx
 
 from ..auth import secrets_of
+from ..dedup import FanOut
 from ..errors import (
     AIMLEmbeddingsError,
     APIConnectionError,
@@ -29,8 +29,8 @@ from ..errors import (
     scrub,
     status_error,
 )
+from ..length import VectorLength
 from ..models import ModelSpec
-from ..output import Sink
 from ..plan import cost_of, halves
 from ..usage import Meter
 from ..wire import Answer, Codec, RawVector
@@ -115,25 +115,28 @@ class Job:
     texts: list[str]
     positions: list[int]
     batches: list[range]
-    dimension: int | None
+    length: VectorLength
+    """The client's: an unknown model's first answer sets it for this call and every later one."""
     policy: RetryPolicy
-    sink: Sink
+    sink: FanOut
     controller: FlowController
-    _lock: threading.Lock = field(default_factory=threading.Lock)
     meter: Meter = field(default_factory=Meter)
 
     def indices(self, part: range) -> list[int]:
         return [self.positions[i] for i in part]
 
     def check(self, vectors: list[RawVector], answer: Answer) -> None:
-        """Every vector has the expected length; an unknown model's first answer sets it."""
-        with self._lock:
-            if self.dimension is None and vectors:
-                self.dimension = dimension_of(vectors[0])
-            expected = self.dimension
+        """Every vector has the client's length; an unknown model's first answer sets it, once it agrees with
+        itself (an answer of two lengths teaches nothing, so it cannot spoil every later call)."""
+        if not vectors:
+            return
+        known = self.length.value
+        expected = known if known is not None else dimension_of(vectors[0])
         for item, vector in enumerate(vectors):
             if dimension_of(vector) != expected:
                 raise answer.malformed(f"holds a vector of {dimension_of(vector)} values, expected {expected}", item)
+        if known is None and (learned := self.length.expect(expected)) != expected:  # another first answer won
+            raise answer.malformed(f"holds a vector of {expected} values, expected {learned}", 0)
 
     def secrets(self) -> tuple[str, ...]:
         """What a server's text must not show back: every form of the credential this job sends."""
@@ -201,7 +204,7 @@ def _attempts(job: Job, part: range) -> Generator[Action, Event, list[RawVector]
                 job.url,
                 job.headers,
                 body,
-                max_answer_bytes=answer_cap(len(part), job.dimension),
+                max_answer_bytes=answer_cap(len(part), job.length.value),
                 hedge_after=control.first_check(cost),
             )
             while isinstance(event, Overdue) and copy is None:

@@ -5,13 +5,15 @@ cannot drift: a batch skipped because another failed fatally is recorded
 as not started and does not move the progress bar; a batch that ran
 (vectors or a final error) moves it by its size; a fatal failure (auth,
 credits, an outage: anything but one over-long input) stops the batches
-not yet started; so does an interrupted caller (``stop``).
+not yet started; so does an interrupted caller (``stop``) and an exception
+escaping a batch (``stops_if_raised``).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from ..errors import InputTooLongError
 from .batch import Failure
@@ -46,6 +48,16 @@ class Run:
     def stop(self) -> None:
         with self._lock:
             self._stopped = True
+
+    @contextmanager
+    def stops_if_raised(self) -> Iterator[None]:
+        """Around one batch: an exception escaping it (an ``on_batch`` callback's, an interrupt) stops the
+        batches not yet started at once, before the worker or the slot it frees can start another."""
+        try:
+            yield
+        except BaseException:
+            self.stop()
+            raise
 
 
 def _fatal(failures: list[Failure]) -> bool:

@@ -64,9 +64,10 @@ class Workers:
             if task is None:
                 return
             fn, future = task
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(fn())
-            except BaseException as exc:  # the caller's future carries it, as an executor's would
-                future.set_exception(exc)
+            del task
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn())
+                except BaseException as exc:  # the caller's future carries it, as an executor's would
+                    future.set_exception(exc)
+            del fn, future  # an idle thread must not keep its last batch's call alive: its texts and vectors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import threading
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 
 from aiml_embeddings import CheckpointError, EmbeddingsClient, InvalidRecordsError, embed_file
-from aiml_embeddings.corpus.job import CHUNKS_PER_WAVE
+from aiml_embeddings.corpus import job as job_module
 from aiml_embeddings.corpus.write_jsonl import JsonlWriter
 from aiml_embeddings.corpus.write_npy import NpyWriter
 from aiml_embeddings.corpus.write_parquet import ParquetWriter
@@ -22,7 +23,7 @@ from tests.fake_api import FakeAPI, marker, status
 
 N = 1000
 CHUNK = 64
-"""Small chunks, so a thousand texts make sixteen checkpoints."""
+"""Small chunks (a chunk is one embed call; each of its requests is a checkpoint)."""
 
 
 class Killed(BaseException):
@@ -113,11 +114,21 @@ def kill_on_write(monkeypatch: pytest.MonkeyPatch, writer: type, at: int, half: 
     monkeypatch.setattr(writer, "write", write)
 
 
-def settle() -> None:
-    """A real kill ends the chunks in flight too; here they finish in the background: wait for them."""
+def settle(client: EmbeddingsClient) -> None:
+    """A real kill ends the requests in flight too; here they finish in the background: wait for them
+    (the client's worker threads end once their work is done; the client makes new ones when used again)."""
     for thread in threading.enumerate():
         if thread.name.startswith("aiml-embeddings-corpus"):
+            thread.join(10)  # no chunk's call starts a request after this
+    client.close()
+    for thread in threading.enumerate():
+        if thread.name.startswith("aiml-embeddings"):
             thread.join(10)
+
+
+def one_wave(api: FakeAPI, client: EmbeddingsClient) -> int:
+    """What a kill may lose: ``max_concurrency`` requests in flight, each as large as the largest sent."""
+    return client.max_concurrency * max(len(body["input"]) for body in api.requests)
 
 
 def _half_npy(self: Any, start: int, ids: Any, vectors: Any) -> None:
@@ -154,16 +165,16 @@ def test_resume_after_a_kill_in_the_middle_of_a_write(
         kill_on_write(patch, writer, 7, half)
         with pytest.raises(Killed):
             embed_file(source, target, client=client, chunk_size=CHUNK)
-    settle()
+    settle(client)
     manifest = json.loads((tmp_path / f"{name}.manifest.json").read_text())
     done = sum(b - a for a, b in manifest["done"])
-    assert 4 * CHUNK <= done < N and not target.exists()
-    first_run = len(sent(api))
+    assert 0 < done < N and not target.exists()
+    first_run, wave = len(sent(api)), one_wave(api, client)
     result = embed_file(source, target, client=client, chunk_size=CHUNK, resume=True)
     assert_every_row_right(target)
     resent = len(sent(api)) - first_run
     assert result.resumed == done and result.embedded == N - done == resent
-    assert first_run + resent - N <= CHUNKS_PER_WAVE * CHUNK, "more than the chunks in flight were sent twice"
+    assert first_run + resent - N <= wave, "more than the requests in flight were sent twice"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.jsonl", name]
 
 
@@ -194,7 +205,7 @@ def interrupted(tmp_path: Path, client: EmbeddingsClient, monkeypatch: pytest.Mo
         kill_on_write(patch, NpyWriter, 3, _half_npy)
         with pytest.raises(Killed):
             embed_file(source, target, client=client, chunk_size=CHUNK)
-    settle()
+    settle(client)
     return source, target
 
 
@@ -237,8 +248,10 @@ def test_progress_counts_only_rows_that_have_their_vectors(
                    on_progress=progress.append)  # fmt: skip
     manifest = json.loads((tmp_path / "out.jsonl.manifest.json").read_text())
     assert sum(progress) == sum(b - a for a, b in manifest["done"]) < N
-    written = (tmp_path / "out.jsonl.partial").read_text().splitlines()
-    assert len(written) == sum(progress)
+    in_order = (tmp_path / "out.jsonl.partial").read_text().splitlines()
+    aside = [(tmp_path / "out.jsonl.parts" / name).read_bytes()[offset : offset + size].decode().splitlines()
+             for _, _, name, offset, size in manifest["writer"]["aside"]]  # fmt: skip
+    assert len(in_order) + sum(map(len, aside)) == sum(progress)
 
 
 def test_bad_records_are_reported_together_or_skipped(tmp_path: Path, api: FakeAPI, client: EmbeddingsClient) -> None:
@@ -276,3 +289,55 @@ def test_a_checkpoint_whose_partial_output_is_gone_is_refused(
     (tmp_path / "out.npy.partial").unlink()
     with pytest.raises(CheckpointError, match=r"out\.npy\.partial is gone; --overwrite"):
         embed_file(source, target, client=client, chunk_size=CHUNK, resume=True)
+
+
+def recorded_saves(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The rows each checkpoint written names, in order."""
+    saves: list[int] = []
+    real = job_module.write
+
+    def write(path: Path, data: bytes) -> None:
+        saves.append(sum(b - a for a, b in json.loads(data)["done"]))
+        real(path, data)
+
+    monkeypatch.setattr(job_module, "write", write)
+    return saves
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_requests_are_as_full_as_the_in_memory_calls_and_checkpointed_as_they_land(
+    tmp_path: Path, api: FakeAPI, monkeypatch: pytest.MonkeyPatch, concurrency: int
+) -> None:
+    client = EmbeddingsClient(
+        "text-embedding-3-small", api_key="k", dimensions=8, batch_size=25, max_concurrency=concurrency,
+        http_client=api.sync(), hedge=False,
+    )  # fmt: skip
+    client.embed([f"text number {i}" for i in range(N)])
+    in_memory = [len(body["input"]) for body in api.requests]
+    api.requests.clear()
+    saves = recorded_saves(monkeypatch)
+    progress: list[int] = []
+    embed_file(corpus(tmp_path), tmp_path / "out.npy", client=client, on_progress=progress.append)
+    assert_every_row_right(tmp_path / "out.npy")
+    assert [len(body["input"]) for body in api.requests] == in_memory == [25] * 40
+    assert saves == list(itertools.accumulate(progress)) and sum(progress) == N
+    if concurrency == 1:
+        assert progress == [25] * 40, "each request checkpointed before the next is sent"
+    else:
+        assert all(p % 25 == 0 for p in progress) and len(progress) <= 40, "requests that land together share one"
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_repeated_texts_land_with_their_first_and_every_row_is_right(
+    tmp_path: Path, api: FakeAPI, client: EmbeddingsClient, name: str
+) -> None:
+    api.shuffle = True
+    source = tmp_path / "docs.jsonl"
+    texts = [f"text number {i % 37 if i % 3 else i}" for i in range(N)]  # repeats scattered over each chunk
+    source.write_text("".join(json.dumps({"id": f"doc-{i}", "text": t}) + "\n" for i, t in enumerate(texts)))
+    result = embed_file(source, tmp_path / name, client=client, chunk_size=200)
+    ids, firsts = read_back(tmp_path / name)
+    assert firsts == [marker(t) for t in texts]
+    assert name.endswith(".npy") or ids == [f"doc-{i}" for i in range(N)]
+    assert result.embedded == N and len(sent(api)) < N
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.jsonl", name]

@@ -27,7 +27,9 @@ from tests.bench_loopback import Loopback
 pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
 
 ROOT = Path(__file__).resolve().parents[2]
-N = 6000
+N = 14_000
+"""Three and a half waves: each checkpoint is a request of 2,048 texts and two land together, so the kill
+at 40% needs waves still to come."""
 DIM = 32
 CONCURRENCY = 2
 WAVE = CONCURRENCY * 2048

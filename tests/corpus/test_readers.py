@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from aiml_embeddings.corpus.read_lines import _loads
 from aiml_embeddings.corpus.records import Problem, Record
 from aiml_embeddings.corpus.source import FileSource, TextsSource, open_source
 from aiml_embeddings.corpus.survey import survey
@@ -78,3 +82,25 @@ def test_fingerprint_changes_with_one_byte(tmp_path: Path) -> None:
 def test_missing_input_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match=r"input file not found: .*nope\.jsonl"):
         open_source(tmp_path / "nope.jsonl")
+
+
+def _outcome(parse: Any, line: str) -> tuple[Any, ...]:
+    try:
+        return ("value", parse(line))
+    except json.JSONDecodeError as exc:
+        return ("error", exc.msg, exc.pos)
+
+
+LINES = ['{"a": 1}\n', '  {"a": 1}\n', '{"a": 1} x\n', '{"a": 1}{"b": 2}\n', "\n", "", '"s"\n', "[1,2]\n",
+         '{"a": 1}  \r\n', "nope\n", '{"a": NaN}\n', "1 2\n", '\ufeff{"a":1}\n', '{"a": "\\u00e9"}']  # fmt: skip
+
+
+@pytest.mark.parametrize("line", LINES)
+def test_the_fast_line_parser_gives_what_json_loads_gives(line: str) -> None:
+    assert _outcome(_loads, line) == _outcome(json.loads, line)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='{}[]":,. 0123456789abenlrstu\\\n\t-eE', max_size=24))
+def test_the_fast_line_parser_gives_what_json_loads_gives_on_any_text(line: str) -> None:
+    assert _outcome(_loads, line) == _outcome(json.loads, line)
