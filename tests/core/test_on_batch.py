@@ -31,14 +31,16 @@ def slow_for(api: FakeAPI, text: str, seconds: float) -> None:
     handle, ahandle = api.handle, api.ahandle
 
     def late(request: httpx.Request) -> httpx.Response:
+        response = handle(request)  # counted in ``api.requests`` on arrival, answered late
         if text in texts_in(json.loads(request.content)):
             time.sleep(seconds)
-        return handle(request)
+        return response
 
     async def alate(request: httpx.Request) -> httpx.Response:
+        response = await ahandle(request)
         if text in texts_in(json.loads(request.content)):
             await asyncio.sleep(seconds)
-        return await ahandle(request)
+        return response
 
     api.handle, api.ahandle = late, alate  # type: ignore[method-assign]
 
@@ -173,6 +175,9 @@ def test_a_batch_left_running_by_a_failed_call_is_never_told(api: FakeAPI, make:
 
     def broken(request: httpx.Request, body: dict[str, Any]) -> None:
         if texts[0] in body["input"]:
+            deadline = time.monotonic() + 2
+            while len(api.requests) < 2 and time.monotonic() < deadline:
+                time.sleep(0.005)  # fail only once the other batch is out, however slowly its thread started
             raise RuntimeError("a custom transport's own error")
 
     api.faults.append(broken)
