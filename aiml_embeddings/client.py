@@ -385,6 +385,7 @@ class EmbeddingsClient:
         if self.dimensions is not None:
             params["dimensions"] = self.dimensions
         codec = CODECS[self.spec.api]
+        costs = [estimate_tokens(t) for t in sent]
         job = Job(
             spec=self.spec,
             codec=codec,
@@ -392,9 +393,10 @@ class EmbeddingsClient:
             headers=self._headers() if sent else {},
             params=params,
             texts=sent,
+            costs=costs,
             positions=positions,
             batches=plan_batches(
-                [estimate_tokens(t) for t in sent],
+                costs,
                 max_inputs=inputs_per_request(self.spec.max_inputs, self.batch_size, self.dimension),
                 max_tokens=self.spec.max_tokens,
                 min_batches=max(1, int(self.controller.limit)),  # the limit found so far, not the ceiling

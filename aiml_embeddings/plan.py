@@ -30,11 +30,6 @@ def estimate_tokens(text: str) -> int:
     return len(text.encode("utf-8")) // BYTES_PER_TOKEN + 1
 
 
-def cost_of(texts: Sequence[str]) -> int:
-    """The estimated tokens of a request carrying ``texts``: what pacing and quotas count."""
-    return sum(estimate_tokens(t) for t in texts)
-
-
 def inputs_per_request(model_max: int, batch_size: int | None, dimension: int | None) -> int:
     """The most inputs one request may carry: the model's limit, the caller's ``batch_size``, and no answer
     over ``MAX_VALUES_PER_RESPONSE`` floats once the vector length is known."""

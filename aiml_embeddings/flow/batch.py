@@ -31,7 +31,7 @@ from ..errors import (
 )
 from ..length import VectorLength
 from ..models import ModelSpec
-from ..plan import cost_of, halves
+from ..plan import halves
 from ..usage import Meter
 from ..wire import Answer, Codec, RawVector
 from ..wire.base import dimension_of
@@ -113,6 +113,8 @@ class Job:
     headers: dict[str, str] = field(repr=False)  # the key: never in a repr, a log or captured frame locals
     params: dict[str, object]
     texts: list[str]
+    costs: list[int]
+    """Each text's estimated tokens, as planned: a request's pacing cost is the sum of its texts'."""
     positions: list[int]
     batches: list[range]
     length: VectorLength
@@ -191,7 +193,7 @@ def _attempts(job: Job, part: range) -> Generator[Action, Event, list[RawVector]
     """
     texts = job.texts[part.start : part.stop]
     body = json.dumps(job.codec.encode(job.spec, texts, job.params)).encode("utf-8")
-    cost = cost_of(texts)
+    cost = sum(job.costs[part.start : part.stop])
     control = job.controller
     failures = 0
     limited_since: float | None = None

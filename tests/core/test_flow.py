@@ -16,7 +16,6 @@ from aiml_embeddings import EmbeddingsClient, ServerError
 from aiml_embeddings.flow.batch import OVERDUE, Flow, Hedge, Job, Send, Sleep, Wait, Won, batch_flow
 from aiml_embeddings.flow.drive import drive_async, drive_sync
 from aiml_embeddings.flow.retry_budget import RETRY_BURST
-from aiml_embeddings.plan import cost_of
 
 from ..clock import Clock
 from ..fake_api import FakeAPI, marker
@@ -78,7 +77,7 @@ def warm(client: EmbeddingsClient, job: Job, clock: Clock, rounds: int = 20) -> 
 
 def seed(job: Job) -> None:
     """Peers of this batch's size answered in 10 ms, so it is late after the 50 ms floor; a hedge is in budget."""
-    cost = cost_of(job.texts)
+    cost = sum(job.costs)
     for _ in range(4):
         job.controller.hedging.sample(cost, 0.01)
 
